@@ -1,0 +1,1 @@
+"""The five phases. Each is a list of operations whose ASTs our compilers turn into files."""
