@@ -1,0 +1,247 @@
+"""`farm`: submit, watch and inspect benchmark rounds; run workers, the simulator and the demo."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated
+
+import typer
+import yaml
+from celery import Celery
+from rich.console import Console
+from rich.live import Live
+
+from farm import config, keys
+from farm.embedded import EmbeddedFarm
+from farm.ledger import Ledger
+from farm.manifest import Manifest, diff
+from farm.queueing import make_celery
+from farm.roundfile import RoundFileError, load_round, parse_round
+from farm.scheduler import SubmitRefused, cancel, plan_jobs, resume, submit
+from farm.status import render, snapshot
+from farm.store import LocalStore, Store, open_store
+
+app = typer.Typer(help="benchfarm: benchmark rounds of LLMs on backend generation by function calling.",
+                  no_args_is_help=True, pretty_exceptions_enable=False)
+round_app = typer.Typer(help="Validate, submit, watch, resume and compare rounds.", no_args_is_help=True)
+app.add_typer(round_app, name="round")
+
+console = Console()
+err = Console(stderr=True)
+
+DEMO_ROUND = Path(__file__).resolve().parent / "demo_round.yaml"
+StoreOption = Annotated[str | None, typer.Option("--store", help="artifact store: s3://bucket/prefix or a directory (default: $FARM_STORE or ./farm-store)")]
+
+
+def fail(message: str, code: int = 1) -> typer.Exit:
+    err.print(f"[bold red]error:[/] {message}")
+    return typer.Exit(code)
+
+
+@dataclass
+class Farm:
+    """Where the CLI talks to: a deployed farm (FARM_REDIS_URL) or the embedded one."""
+
+    ledger: Ledger
+    store: Store
+    celery: Celery
+    simulator_url: str | None
+    embedded: EmbeddedFarm | None
+
+
+@contextmanager
+def connect(store_url: str | None, *, run_workers: bool) -> Iterator[Farm]:
+    store = open_store(store_url or config.store_url(), config.s3_endpoint())
+    redis_url = config.redis_url()
+    if redis_url:
+        yield Farm(Ledger.from_url(redis_url), store, make_celery(redis_url), config.simulator_url(), None)
+        return
+    if not isinstance(store, LocalStore):
+        raise fail("the embedded default needs a local store directory; set FARM_REDIS_URL to use a deployed farm")
+    with EmbeddedFarm(store.root, workers=run_workers, simulator=run_workers) as embedded:
+        os.environ["FARM_STORE"] = str(store.root)
+        yield Farm(Ledger.from_url(embedded.redis_url), store, make_celery(embedded.redis_url), embedded.simulator_url, embedded)
+
+
+def watch(farm: Farm, round_id: str, *, until_complete: bool, interval: float = 0.5) -> dict:
+    """Refresh the status table live; returns the last snapshot."""
+    snap = snapshot(farm.ledger, round_id)
+    with Live(render(snap), console=console, refresh_per_second=4, transient=False) as live:
+        while not (until_complete and snap["state"] == "complete"):
+            if farm.embedded and not farm.embedded.worker_alive():
+                raise fail(f"the embedded worker stopped; see {farm.embedded.worker_log}")
+            time.sleep(interval)
+            snap = snapshot(farm.ledger, round_id)
+            live.update(render(snap))
+    return snap
+
+
+# ---------------------------------------------------------------- round
+
+
+@round_app.command("validate")
+def round_validate(file: Path) -> None:
+    """Check a round file; print every problem with its path and value, or a summary."""
+    try:
+        loaded = load_round(file)
+    except RoundFileError as exc:
+        err.print(f"[bold red]{exc.source}[/]: {len(exc.problems)} problem(s)")
+        for problem in exc.problems:
+            err.print(f"  {problem}")
+        raise typer.Exit(2) from None
+    spec = loaded.spec
+    runs = len(spec.models) * len(loaded.projects)
+    console.print(f"[green]valid[/]: round [bold]{spec.round}[/] — {len(spec.models)} model(s) × "
+                  f"{len(loaded.projects)} project(s) = {runs} run(s) × {len(spec.phases)} phase(s) = "
+                  f"{runs * len(spec.phases)} job(s)")
+    console.print(f"  models: {', '.join(m.id for m in spec.models)}")
+    console.print(f"  projects: {', '.join(p.name for p in loaded.projects)}")
+    console.print(f"  phases: {', '.join(spec.phases)}")
+    budget = spec.budgets.round_usd
+    console.print(f"  round budget: {'$%.2f' % budget if budget else 'none'}")
+
+
+def _load(file: Path):  # noqa: ANN202 - LoadedRound
+    try:
+        return load_round(file)
+    except RoundFileError as exc:
+        err.print(str(exc))
+        raise typer.Exit(2) from None
+
+
+def _submit_and_watch(farm: Farm, loaded, watch_live: bool) -> None:  # noqa: ANN001
+    try:
+        sub = submit(loaded, farm.store, farm.ledger, farm.celery, farm.simulator_url)
+    except SubmitRefused as exc:
+        raise fail(str(exc)) from None
+    verb = "resumed" if sub.resumed else "submitted"
+    console.print(f"{verb} round [bold]{sub.manifest.round}[/]: {len(plan_jobs(sub.manifest))} jobs, "
+                  f"{sub.enqueued} enqueued; manifest at {farm.store.url.rstrip('/')}/{keys.manifest(sub.manifest.round)}")
+    if farm.embedded or watch_live:
+        if farm.embedded:
+            console.print("[dim]embedded farm: watching until the round completes (Ctrl-C stops it; resume later)[/]")
+        watch(farm, sub.manifest.round, until_complete=True)
+        console.print(f"artifacts: {farm.store.url.rstrip('/')}/rounds/{sub.manifest.round}/")
+
+
+@round_app.command("submit")
+def round_submit(
+    file: Path,
+    watch_live: Annotated[bool, typer.Option("--watch", help="follow the round live until it completes")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Validate, freeze the manifest, register the round and enqueue its first jobs."""
+    loaded = _load(file)
+    with connect(store, run_workers=True) as farm:
+        _submit_and_watch(farm, loaded, watch_live)
+
+
+@round_app.command("status")
+def round_status(
+    round_id: str,
+    watch_live: Annotated[bool, typer.Option("--watch", help="refresh live until the round completes")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    store: StoreOption = None,
+) -> None:
+    """Model × project × phase states, counts, elapsed time and usage."""
+    with connect(store, run_workers=False) as farm:
+        if not farm.ledger.round_exists(round_id):
+            known = ", ".join(farm.ledger.rounds()) or "none"
+            raise fail(f"no round {round_id!r} in the ledger (known: {known})")
+        if as_json:
+            print(json.dumps(snapshot(farm.ledger, round_id), indent=2, sort_keys=True))
+        elif watch_live:
+            watch(farm, round_id, until_complete=True)
+        else:
+            console.print(render(snapshot(farm.ledger, round_id)))
+
+
+@round_app.command("resume")
+def round_resume(round_id: str, store: StoreOption = None) -> None:
+    """Continue a round: re-queue what infra failures, budget stops or cancellation left undone."""
+    with connect(store, run_workers=True) as farm:
+        if farm.store.get_json_or_none(keys.manifest(round_id)) is None:
+            raise fail(f"no manifest for round {round_id!r} in {farm.store.url}")
+        count = resume(round_id, farm.store, farm.ledger, farm.celery)
+        console.print(f"round [bold]{round_id}[/]: {count} job(s) re-queued")
+        if farm.embedded and count:
+            watch(farm, round_id, until_complete=True)
+
+
+@round_app.command("cancel")
+def round_cancel(round_id: str, store: StoreOption = None) -> None:
+    """Cancel every job not yet running (running phases finish: their spend is real)."""
+    with connect(store, run_workers=False) as farm:
+        console.print(f"round [bold]{round_id}[/]: {cancel(round_id, farm.ledger)} job(s) cancelled")
+
+
+@round_app.command("diff")
+def round_diff(a: str, b: str, store: StoreOption = None) -> None:
+    """What differs between the manifests of two rounds (spec, prompts, packages, commit)."""
+    target = open_store(store or config.store_url(), config.s3_endpoint())
+    manifests = []
+    for round_id in (a, b):
+        data = target.get_json_or_none(keys.manifest(round_id))
+        if data is None:
+            raise fail(f"no manifest for round {round_id!r} in {target.url}")
+        manifests.append(Manifest.model_validate(data).comparable())
+    changes = diff(*manifests)
+    if not changes:
+        console.print(f"rounds {a} and {b} ran under the same conditions")
+    for path, left, right in changes:
+        console.print(f"[bold]{path}[/]: {_short(left)} → {_short(right)}")
+
+
+def _short(value: object, limit: int = 80) -> str:
+    text = json.dumps(value, ensure_ascii=False) if not isinstance(value, str) else value
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# ---------------------------------------------------------------- processes
+
+
+@app.command("demo")
+def demo(store: StoreOption = None) -> None:
+    """Run a small round on the embedded default: scripted models on the simulator, no key needed."""
+    data = yaml.safe_load(DEMO_ROUND.read_text())
+    data["round"] = "demo-" + datetime.now().strftime("%Y%m%d-%H%M%S")
+    loaded = parse_round(data, str(DEMO_ROUND), DEMO_ROUND.parent)
+    if config.redis_url():
+        err.print("[yellow]FARM_REDIS_URL is set: the demo runs on that farm's workers[/]")
+    with connect(store, run_workers=True) as farm:
+        _submit_and_watch(farm, loaded, watch_live=True)
+
+
+@app.command("sim")
+def sim(
+    host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8399,
+    scripts: Annotated[Path | None, typer.Option(help="folder of scripted models and answer books")] = None,
+) -> None:
+    """Serve the simulator endpoint (OpenAI-compatible, scripted models, fault injection)."""
+    from farm.sim import serve
+
+    console.print(f"simulator on http://{host}:{port}/v1 — scripted models from {scripts or 'the built-in scripts'}")
+    serve(host=host, port=port, scripts_dir=scripts)
+
+
+@app.command("worker")
+def worker(
+    queues: Annotated[str, typer.Option(help="comma-separated: generate, score")] = "generate,score",
+    concurrency: Annotated[int, typer.Option(help="worker processes (prefork)")] = 2,
+    loglevel: Annotated[str, typer.Option(help="celery log level")] = "INFO",
+) -> None:
+    """Run a Celery worker of the farm (needs FARM_REDIS_URL and FARM_STORE)."""
+    if not config.redis_url():
+        raise fail("FARM_REDIS_URL is not set: a worker needs the farm's Redis")
+    args = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", queues,
+            "--pool", "prefork", "-c", str(concurrency), "--loglevel", loglevel]
+    os.execv(sys.executable, args)

@@ -1,0 +1,245 @@
+"""The ledger in Redis: round and job states, usage counters, job leases. Atomic under many workers.
+
+Every state change is a compare-and-set in a Lua script (the job moves only from the states the
+caller names), so two deliveries of one job, or a worker and a `resume`, cannot both win.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import redis
+
+from farm.outcomes import JobState
+
+_PREFIX = "farm"
+
+# KEYS[1] jobs hash; ARGV: field, allowed-from (comma list, '' = any), patch JSON, now.
+# Returns the previous state, or false when the transition is refused.
+_TRANSITION = """
+local cur = redis.call('HGET', KEYS[1], ARGV[1])
+if not cur then return false end
+local rec = cjson.decode(cur)
+if ARGV[2] ~= '' and not string.find(',' .. ARGV[2] .. ',', ',' .. rec.state .. ',', 1, true) then
+  return false
+end
+local prev = rec.state
+local patch = cjson.decode(ARGV[3])
+for k, v in pairs(patch) do rec[k] = v end
+rec.updated_at = tonumber(ARGV[4])
+redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
+return prev
+"""
+
+# KEYS[1] lease key; ARGV: token, ttl ms. Renews only our own lease.
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+_RELEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+
+
+class RoundExists(Exception):
+    """The round id is registered already; only a resume may touch it again."""
+
+
+@dataclass(frozen=True, order=True)
+class JobKey:
+    model: str
+    project: str
+    phase: str  # one of the five phases, or "score"
+
+    @property
+    def field(self) -> str:
+        return f"{self.model}|{self.project}|{self.phase}"
+
+    @classmethod
+    def parse(cls, field: str) -> JobKey:
+        model, project, phase = field.rsplit("|", 2)
+        return cls(model, project, phase)
+
+    def __str__(self) -> str:
+        return f"{self.model} × {self.project} × {self.phase}"
+
+
+@dataclass(frozen=True)
+class JobRecord:
+    state: JobState
+    reason: str = ""
+    deliveries: int = 0
+    queued_at: float | None = None
+    started_at: float | None = None
+    ended_at: float | None = None
+
+    @classmethod
+    def from_json(cls, raw: str | bytes) -> JobRecord:
+        data = json.loads(raw)
+        return cls(
+            state=JobState(data["state"]),
+            reason=data.get("reason", ""),
+            deliveries=int(data.get("deliveries", 0)),
+            queued_at=data.get("queued_at"),
+            started_at=data.get("started_at"),
+            ended_at=data.get("ended_at"),
+        )
+
+
+class Ledger:
+    def __init__(self, client: redis.Redis) -> None:
+        self.r = client
+        self._transition = client.register_script(_TRANSITION)
+        self._renew = client.register_script(_RENEW)
+        self._release = client.register_script(_RELEASE)
+
+    @classmethod
+    def from_url(cls, url: str) -> Ledger:
+        return cls(redis.Redis.from_url(url, decode_responses=True, socket_timeout=30, health_check_interval=30))
+
+    # ---- keys
+    @staticmethod
+    def _round(round_id: str) -> str:
+        return f"{_PREFIX}:round:{round_id}"
+
+    def _jobs(self, round_id: str) -> str:
+        return self._round(round_id) + ":jobs"
+
+    def _counters(self, round_id: str) -> str:
+        return self._round(round_id) + ":counters"
+
+    # ---- rounds
+    def register_round(self, round_id: str, jobs: list[JobKey], info: dict[str, Any]) -> None:
+        """Create the round and all its jobs as pending, atomically; refuse an existing id."""
+        now = time.time()
+        record = json.dumps({"state": JobState.PENDING.value, "deliveries": 0, "updated_at": now})
+        with self.r.pipeline(transaction=True) as pipe:
+            pipe.watch(self._round(round_id))
+            if pipe.exists(self._round(round_id)):
+                raise RoundExists(round_id)
+            pipe.multi()
+            pipe.hset(self._round(round_id), mapping={"created_at": now, "state": "running", "info": json.dumps(info)})
+            pipe.hset(self._jobs(round_id), mapping={job.field: record for job in jobs})
+            pipe.zadd(f"{_PREFIX}:rounds", {round_id: now})
+            pipe.execute()
+
+    def round_exists(self, round_id: str) -> bool:
+        return bool(self.r.exists(self._round(round_id)))
+
+    def rounds(self) -> list[str]:
+        return list(self.r.zrange(f"{_PREFIX}:rounds", 0, -1))
+
+    def round_info(self, round_id: str) -> dict[str, Any]:
+        raw = self.r.hgetall(self._round(round_id))
+        if not raw:
+            raise KeyError(round_id)
+        return {
+            "created_at": float(raw["created_at"]),
+            "completed_at": float(raw["completed_at"]) if raw.get("completed_at") else None,
+            "state": raw["state"],
+            **json.loads(raw.get("info", "{}")),
+        }
+
+    def mark_complete_if_done(self, round_id: str) -> bool:
+        """Set the round complete once every job is terminal; True when it is (now or before)."""
+        if not all(rec.state.terminal for rec in self.jobs(round_id).values()):
+            return False
+        self.r.hsetnx(self._round(round_id), "completed_at", time.time())
+        self.r.hset(self._round(round_id), "state", "complete")
+        return True
+
+    def reopen(self, round_id: str) -> None:
+        self.r.hdel(self._round(round_id), "completed_at")
+        self.r.hset(self._round(round_id), "state", "running")
+
+    # ---- jobs
+    def jobs(self, round_id: str) -> dict[JobKey, JobRecord]:
+        raw = self.r.hgetall(self._jobs(round_id))
+        return {JobKey.parse(field): JobRecord.from_json(value) for field, value in sorted(raw.items())}
+
+    def job(self, round_id: str, job: JobKey) -> JobRecord | None:
+        raw = self.r.hget(self._jobs(round_id), job.field)
+        return JobRecord.from_json(raw) if raw else None
+
+    def add_job(self, round_id: str, job: JobKey) -> None:
+        """Register a job that a round did not plan at submission (the score job)."""
+        record = json.dumps({"state": JobState.PENDING.value, "deliveries": 0, "updated_at": time.time()})
+        self.r.hsetnx(self._jobs(round_id), job.field, record)
+
+    def transition(
+        self,
+        round_id: str,
+        job: JobKey,
+        to: JobState,
+        allowed_from: set[JobState] | frozenset[JobState] | None = None,
+        **fields: Any,
+    ) -> JobState | None:
+        """Move a job to `to` if it is in one of `allowed_from` (any when None).
+
+        Returns the previous state, or None when refused (or the job is unknown).
+        """
+        now = time.time()
+        patch: dict[str, Any] = {"state": to.value, **fields}
+        if to is JobState.QUEUED:
+            patch.setdefault("queued_at", now)
+        if to.terminal:
+            patch.setdefault("ended_at", now)
+        allowed = ",".join(sorted(s.value for s in allowed_from)) if allowed_from is not None else ""
+        prev = self._transition(keys=[self._jobs(round_id)], args=[job.field, allowed, json.dumps(patch), now])
+        return JobState(prev) if prev else None
+
+    def start(self, round_id: str, job: JobKey) -> JobState | None:
+        """Mark a delivery as running; counts deliveries so redeliveries are visible in status."""
+        now = time.time()
+        current = self.job(round_id, job)
+        if current is None:
+            return None
+        allowed = {JobState.PENDING, JobState.QUEUED, JobState.RUNNING}
+        return self.transition(
+            round_id,
+            job,
+            JobState.RUNNING,
+            allowed,
+            started_at=current.started_at or now,
+            deliveries=current.deliveries + 1,
+            reason="",
+        )
+
+    # ---- usage counters (live: counted at each attempt, never again at phase end)
+    def add_usage(self, round_id: str, model: str, counts: dict[str, float]) -> None:
+        with self.r.pipeline(transaction=True) as pipe:
+            for name, value in counts.items():
+                if value:
+                    pipe.hincrbyfloat(self._counters(round_id), f"{model}|{name}", value)
+            pipe.execute()
+
+    def usage(self, round_id: str) -> dict[str, dict[str, float]]:
+        """{model: {counter: value}}."""
+        out: dict[str, dict[str, float]] = {}
+        for field, value in self.r.hgetall(self._counters(round_id)).items():
+            model, name = field.rsplit("|", 1)
+            out.setdefault(model, {})[name] = float(value)
+        return out
+
+    # ---- leases: one live delivery per job
+    def _lease(self, round_id: str, job: JobKey) -> str:
+        return f"{self._round(round_id)}:lease:{job.field}"
+
+    def acquire_lease(self, round_id: str, job: JobKey, token: str, ttl_s: float) -> bool:
+        return bool(self.r.set(self._lease(round_id, job), token, nx=True, px=int(ttl_s * 1000)))
+
+    def renew_lease(self, round_id: str, job: JobKey, token: str, ttl_s: float) -> bool:
+        return bool(self._renew(keys=[self._lease(round_id, job)], args=[token, int(ttl_s * 1000)]))
+
+    def lease_held(self, round_id: str, job: JobKey) -> bool:
+        return bool(self.r.exists(self._lease(round_id, job)))
+
+    def release_lease(self, round_id: str, job: JobKey, token: str) -> None:
+        self._release(keys=[self._lease(round_id, job)], args=[token])

@@ -1,0 +1,130 @@
+"""The immutable manifest a round is frozen into at submission, so two rounds can be compared.
+
+It holds the resolved spec (endpoint URLs filled in), the project texts, the pipeline version and
+prompt hashes, package versions and the git commit. It never holds an API key: models name the
+environment variable that holds theirs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import subprocess
+from datetime import UTC, datetime
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict
+
+import farm
+from farm.roundfile import LoadedRound
+from farm.spec import EndpointKind, RoundSpec
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+PHASES_DIR = REPO_ROOT / "workers" / "phases"
+DEFAULT_WEIGHTS = "autobe-2026.04"
+_PACKAGES = ("benchfarm", "openai", "celery", "kombu", "redis", "pydantic", "json-repair", "boto3")
+
+
+class ProjectEntry(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    source: str
+    sha256: str
+    text: str
+
+
+class Manifest(BaseModel):
+    model_config = ConfigDict(frozen=True)
+
+    round: str
+    created_at: str
+    spec: RoundSpec
+    projects: dict[str, ProjectEntry]
+    pipeline: dict[str, Any]
+    rubric_weights: str = DEFAULT_WEIGHTS
+    packages: dict[str, str]
+    git_commit: str | None
+
+    def project_text(self, name: str) -> str:
+        return self.projects[name].text
+
+    def comparable(self) -> dict[str, Any]:
+        """Everything that defines the round's conditions (creation time and id left out)."""
+        return self.model_dump(mode="json", exclude={"created_at", "round"})
+
+
+def _sha(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+def pipeline_identity() -> dict[str, Any]:
+    """Version and hashes of the phase code and of each phase's prompt templates."""
+    sources = sorted(PHASES_DIR.rglob("*.py"))
+    code = hashlib.sha256()
+    for path in sources:
+        code.update(path.relative_to(PHASES_DIR).as_posix().encode() + b"\0" + path.read_bytes())
+    prompts = {path.parent.name: _sha(path.read_bytes()) for path in sorted(PHASES_DIR.glob("*/prompts.py"))}
+    return {"version": farm.__version__, "code_sha256": code.hexdigest(), "prompt_sha256": prompts}
+
+
+def package_versions() -> dict[str, str]:
+    versions = {}
+    for name in _PACKAGES:
+        try:
+            versions[name] = metadata.version(name)
+        except metadata.PackageNotFoundError:
+            continue
+    lock = REPO_ROOT / "package-lock.json"
+    if lock.is_file():
+        packages = json.loads(lock.read_text()).get("packages", {})
+        for path, info in sorted(packages.items()):
+            if path.count("node_modules/") == 1 and not info.get("dev"):
+                versions["npm:" + path.removeprefix("node_modules/")] = info.get("version", "?")
+    return versions
+
+
+def git_commit() -> str | None:
+    try:
+        out = subprocess.run(
+            ["git", "-C", str(REPO_ROOT), "rev-parse", "HEAD"], capture_output=True, text=True, timeout=5, check=True
+        )
+    except (OSError, subprocess.SubprocessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def resolve_endpoints(spec: RoundSpec, simulator_url: str | None) -> RoundSpec:
+    """Fill in the simulator's URL so the manifest says exactly where every call went."""
+    models = []
+    for model in spec.models:
+        if model.endpoint.kind is EndpointKind.SIMULATOR and not model.endpoint.base_url:
+            endpoint = model.endpoint.model_copy(update={"base_url": model.endpoint.url(simulator_url)})
+            model = model.model_copy(update={"endpoint": endpoint})
+        models.append(model)
+    return spec.model_copy(update={"models": models})
+
+
+def build_manifest(loaded: LoadedRound, simulator_url: str | None = None, weights: str = DEFAULT_WEIGHTS) -> Manifest:
+    return Manifest(
+        round=loaded.spec.round,
+        created_at=datetime.now(UTC).isoformat(timespec="seconds"),
+        spec=resolve_endpoints(loaded.spec, simulator_url),
+        projects={p.name: ProjectEntry(source=p.source, sha256=p.sha256, text=p.text) for p in loaded.projects},
+        pipeline=pipeline_identity(),
+        rubric_weights=weights,
+        packages=package_versions(),
+        git_commit=git_commit(),
+    )
+
+
+def diff(a: Any, b: Any, path: str = "") -> list[tuple[str, Any, Any]]:
+    """(path, left, right) for every leaf that differs between two JSON values."""
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = []
+        for key in sorted(set(a) | set(b)):
+            out += diff(a.get(key), b.get(key), f"{path}.{key}" if path else str(key))
+        return out
+    if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
+        return [d for i, (x, y) in enumerate(zip(a, b)) for d in diff(x, y, f"{path}[{i}]")]
+    return [] if a == b else [(path, a, b)]

@@ -1,0 +1,51 @@
+"""The Celery configuration shared by the scheduler (which only sends) and the workers.
+
+The control plane enqueues by task *name*, so it never imports the workers' task code.
+"""
+
+from __future__ import annotations
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+GENERATE_QUEUE = "generate"
+SCORE_QUEUE = "score"
+PHASE_TASK = "benchfarm.run_phase"
+SCORE_TASK = "benchfarm.score_run"
+
+# A phase job can run for an hour; a message is handed to another worker only after this long
+# unacknowledged. Redeliveries are harmless (job leases + checkpoints), but wasteful.
+DEFAULT_VISIBILITY_TIMEOUT_S = 4 * 3600
+
+
+def make_celery(broker_url: str) -> Celery:
+    app = Celery("benchfarm", broker=broker_url)
+    app.conf.update(
+        task_acks_late=True,
+        task_reject_on_worker_lost=True,  # a killed worker's job goes back to the queue
+        worker_prefetch_multiplier=1,
+        task_queues=(Queue(GENERATE_QUEUE), Queue(SCORE_QUEUE)),
+        task_default_queue=GENERATE_QUEUE,
+        task_routes={PHASE_TASK: {"queue": GENERATE_QUEUE}, SCORE_TASK: {"queue": SCORE_QUEUE}},
+        task_ignore_result=True,  # outcomes live in the ledger, not a result backend
+        task_serializer="json",
+        accept_content=["json"],
+        worker_send_task_events=True,  # Flower
+        task_send_sent_event=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={
+            "visibility_timeout": int(os.environ.get("FARM_VISIBILITY_TIMEOUT_S", DEFAULT_VISIBILITY_TIMEOUT_S))
+        },
+        worker_hijack_root_logger=False,
+    )
+    return app
+
+
+def send_phase(app: Celery, round_id: str, model: str, project: str, phase: str) -> None:
+    app.send_task(PHASE_TASK, args=[round_id, model, project, phase], queue=GENERATE_QUEUE)
+
+
+def send_score(app: Celery, round_id: str, model: str, project: str) -> None:
+    app.send_task(SCORE_TASK, args=[round_id, model, project], queue=SCORE_QUEUE)

@@ -1,0 +1,128 @@
+"""Submit a round: manifest first, then the ledger, then the first phase job of every run.
+
+A round id is used once. Submitting the same file again is a resume of that manifest (nothing
+already done is redone); a different file under a used id is refused.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from celery import Celery
+
+from farm import keys
+from farm.ledger import JobKey, Ledger, RoundExists
+from farm.manifest import Manifest, build_manifest
+from farm.outcomes import JobState
+from farm.queueing import send_phase
+from farm.roundfile import LoadedRound
+from farm.store import Store
+from workers.phases.registry import available
+
+
+class SubmitRefused(Exception):
+    """The round cannot be submitted as asked; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class Submission:
+    manifest: Manifest
+    enqueued: int
+    resumed: bool
+
+
+def plan_jobs(manifest: Manifest) -> list[JobKey]:
+    spec = manifest.spec
+    return [JobKey(m.id, p, phase) for m in spec.models for p in manifest.projects for phase in spec.phases]
+
+
+def check_phases(loaded: LoadedRound) -> None:
+    missing = [p for p in loaded.spec.phases if p not in available()]
+    if missing:
+        raise SubmitRefused(
+            f"{loaded.source}: phases {missing} are not available in this version "
+            f"(available: {available()}); set `phases: {available()}`"
+        )
+
+
+def submit(loaded: LoadedRound, store: Store, ledger: Ledger, app: Celery, simulator_url: str | None = None) -> Submission:
+    check_phases(loaded)
+    round_id = loaded.spec.round
+    manifest = build_manifest(loaded, simulator_url)
+    stored = store.get_json_or_none(keys.manifest(round_id))
+    if stored is not None:
+        previous = Manifest.model_validate(stored)
+        if previous.spec.model_dump(mode="json") != manifest.spec.model_dump(mode="json") or {
+            n: p.sha256 for n, p in previous.projects.items()
+        } != {n: p.sha256 for n, p in manifest.projects.items()}:
+            raise SubmitRefused(
+                f"round {round_id!r} was already submitted with a different spec; "
+                "use a new round id (see `farm round diff`), or `farm round resume` to continue it"
+            )
+        return Submission(previous, resume(round_id, store, ledger, app), resumed=True)
+    store.put_json(keys.manifest(round_id), manifest.model_dump(mode="json"))
+    try:
+        ledger.register_round(round_id, plan_jobs(manifest), {"store": store.url})
+    except RoundExists:
+        raise SubmitRefused(f"round {round_id!r} is registered in the ledger but has no manifest in {store.url}") from None
+    return Submission(manifest, _enqueue_firsts(manifest, ledger, app), resumed=False)
+
+
+def _enqueue_firsts(manifest: Manifest, ledger: Ledger, app: Celery) -> int:
+    first = manifest.spec.phases[0]
+    count = 0
+    for model in manifest.spec.models:
+        for project in manifest.projects:
+            job = JobKey(model.id, project, first)
+            if ledger.transition(manifest.round, job, JobState.QUEUED, {JobState.PENDING}) is not None:
+                send_phase(app, manifest.round, model.id, project, first)
+                count += 1
+    return count
+
+
+RESUMABLE = frozenset({JobState.INFRA_FAILED, JobState.BUDGET_STOPPED, JobState.CANCELLED})
+
+
+def resume(round_id: str, store: Store, ledger: Ledger, app: Celery) -> int:
+    """Re-queue, per run, the first job that did not finish; later jobs stopped because of it wait again.
+
+    A queued job, or a running one whose worker holds its lease, is on its way and left alone; a
+    running job without a live lease lost its worker and is sent again. Checkpoints make re-runs
+    cheap: finished operations are not called again.
+    """
+    manifest = Manifest.model_validate(store.get_json(keys.manifest(round_id)))
+    if not ledger.round_exists(round_id):
+        ledger.register_round(round_id, plan_jobs(manifest), {"store": store.url})
+    jobs = ledger.jobs(round_id)
+    count = 0
+    for model in manifest.spec.models:
+        for project in manifest.projects:
+            run = [JobKey(model.id, project, phase) for phase in manifest.spec.phases]
+            stuck = next((j for j in run if not jobs[j].state.terminal or jobs[j].state in RESUMABLE), None)
+            if stuck is None or jobs[stuck].state is JobState.QUEUED:
+                continue
+            if jobs[stuck].state is JobState.RUNNING and ledger.lease_held(round_id, stuck):
+                continue
+            index = run.index(stuck)
+            if index and jobs[run[index - 1]].state is not JobState.SUCCEEDED:
+                continue
+            for later in run[index + 1 :]:
+                ledger.transition(round_id, later, JobState.PENDING, {JobState.SKIPPED, JobState.CANCELLED})
+            allowed = RESUMABLE | {JobState.PENDING, JobState.RUNNING}
+            if ledger.transition(round_id, stuck, JobState.QUEUED, allowed) is not None:
+                send_phase(app, round_id, model.id, project, stuck.phase)
+                count += 1
+    if count:
+        ledger.reopen(round_id)
+    return count
+
+
+def cancel(round_id: str, ledger: Ledger) -> int:
+    """Cancel every job not yet running; running jobs finish their phase (their spend is real)."""
+    count = 0
+    for job, record in ledger.jobs(round_id).items():
+        if record.state in (JobState.PENDING, JobState.QUEUED):
+            if ledger.transition(round_id, job, JobState.CANCELLED, {JobState.PENDING, JobState.QUEUED}) is not None:
+                count += 1
+    ledger.mark_complete_if_done(round_id)
+    return count

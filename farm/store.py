@@ -1,0 +1,204 @@
+"""The artifact store: one interface, two backends (S3 via boto3, a local directory), same keys.
+
+Writes are whole-object and atomic on both backends (S3 PUT; rename on a local disk), so a
+reader never sees half an artifact. Completeness is a separate matter: a phase is done only when
+its result record exists, and that record is written last.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+
+class StoreError(Exception):
+    """The store could not be reached or refused an operation (an infrastructure failure)."""
+
+
+class NotInStore(KeyError):
+    """The key holds no object."""
+
+
+def check_key(key: str) -> str:
+    """Keys are relative POSIX paths without '..', so no backend can be led outside its root."""
+    path = PurePosixPath(key)
+    if not key or key.startswith("/") or "\\" in key or "\x00" in key or ".." in path.parts:
+        raise ValueError(f"unsafe store key {key!r}")
+    return key
+
+
+class Store(ABC):
+    url: str
+
+    @abstractmethod
+    def put_bytes(self, key: str, data: bytes) -> None: ...
+
+    @abstractmethod
+    def get_bytes(self, key: str) -> bytes:
+        """Raises NotInStore when absent."""
+
+    @abstractmethod
+    def exists(self, key: str) -> bool: ...
+
+    @abstractmethod
+    def list(self, prefix: str) -> list[str]:
+        """Every key under prefix, sorted."""
+
+    def put_text(self, key: str, text: str) -> None:
+        self.put_bytes(key, text.encode("utf-8"))
+
+    def get_text(self, key: str) -> str:
+        return self.get_bytes(key).decode("utf-8")
+
+    def put_json(self, key: str, value: Any) -> None:
+        self.put_bytes(key, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+
+    def get_json(self, key: str) -> Any:
+        return json.loads(self.get_bytes(key))
+
+    def get_json_or_none(self, key: str) -> Any | None:
+        try:
+            return self.get_json(key)
+        except NotInStore:
+            return None
+
+    def iter_json(self, prefix: str) -> Iterator[tuple[str, Any]]:
+        for key in self.list(prefix):
+            yield key, self.get_json(key)
+
+    def put_tree(self, prefix: str, files: dict[str, str]) -> None:
+        """Write many files under prefix, in parallel (S3 round trips dominate big trees)."""
+        with ThreadPoolExecutor(max_workers=8) as pool:
+            list(pool.map(lambda item: self.put_text(prefix + check_key(item[0]), item[1]), files.items()))
+
+    def materialize(self, prefix: str, dest: Path) -> list[Path]:
+        """Download every object under prefix into dest, keeping relative paths."""
+        written = []
+        for key in self.list(prefix):
+            target = dest / check_key(key[len(prefix) :])
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(self.get_bytes(key))
+            written.append(target)
+        return written
+
+
+class LocalStore(Store):
+    def __init__(self, root: Path) -> None:
+        self.root = root.resolve()
+        self.url = str(self.root)
+
+    def _path(self, key: str) -> Path:
+        return self.root / check_key(key)
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        path = self._path(key)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.name[-20:])
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(data)
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+    def get_bytes(self, key: str) -> bytes:
+        try:
+            return self._path(key).read_bytes()
+        except (FileNotFoundError, NotADirectoryError):
+            raise NotInStore(key) from None
+
+    def exists(self, key: str) -> bool:
+        return self._path(key).is_file()
+
+    def list(self, prefix: str) -> list[str]:
+        base = self.root / prefix if prefix else self.root
+        start = base if base.is_dir() else base.parent
+        if not start.is_dir():
+            return []
+        keys = []
+        for dirpath, _dirs, files in os.walk(start):
+            for name in files:
+                if name.startswith(".tmp-"):
+                    continue
+                key = Path(dirpath, name).relative_to(self.root).as_posix()
+                if key.startswith(prefix):
+                    keys.append(key)
+        return sorted(keys)
+
+
+class S3Store(Store):
+    """S3 or an S3-compatible server; botocore's standard retry mode covers throttling and 5xx."""
+
+    def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None) -> None:
+        import boto3
+        from botocore.config import Config
+
+        self.bucket = bucket
+        self.prefix = prefix.strip("/") + "/" if prefix.strip("/") else ""
+        self.url = f"s3://{bucket}/{self.prefix}"
+        self._client = boto3.client(
+            "s3",
+            endpoint_url=endpoint_url,
+            config=Config(retries={"max_attempts": 8, "mode": "standard"}, max_pool_connections=32),
+        )
+
+    def _key(self, key: str) -> str:
+        return self.prefix + check_key(key)
+
+    def _call(self, method: str, **kwargs: Any) -> Any:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return getattr(self._client, method)(Bucket=self.bucket, **kwargs)
+        except ClientError as exc:
+            code = exc.response.get("Error", {}).get("Code", "")
+            if code in ("NoSuchKey", "404", "NotFound"):
+                raise NotInStore(kwargs.get("Key", "")) from None
+            raise StoreError(f"{self.url}: {method} failed: {code or exc}") from exc
+        except BotoCoreError as exc:
+            raise StoreError(f"{self.url}: {method} failed: {exc}") from exc
+
+    def put_bytes(self, key: str, data: bytes) -> None:
+        self._call("put_object", Key=self._key(key), Body=data)
+
+    def get_bytes(self, key: str) -> bytes:
+        return self._call("get_object", Key=self._key(key))["Body"].read()
+
+    def exists(self, key: str) -> bool:
+        try:
+            self._call("head_object", Key=self._key(key))
+        except NotInStore:
+            return False
+        return True
+
+    def list(self, prefix: str) -> list[str]:
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        keys = []
+        try:
+            for page in self._client.get_paginator("list_objects_v2").paginate(
+                Bucket=self.bucket, Prefix=self.prefix + prefix
+            ):
+                keys.extend(obj["Key"][len(self.prefix) :] for obj in page.get("Contents", []))
+        except (ClientError, BotoCoreError) as exc:
+            raise StoreError(f"{self.url}: list failed: {exc}") from exc
+        return sorted(keys)
+
+
+def open_store(url: str, s3_endpoint: str | None = None) -> Store:
+    """`s3://bucket/prefix` or a directory path."""
+    if url.startswith("s3://"):
+        bucket, _, prefix = url[len("s3://") :].partition("/")
+        if not bucket:
+            raise ValueError(f"store URL {url!r} names no bucket")
+        return S3Store(bucket, prefix, endpoint_url=s3_endpoint)
+    if "://" in url:
+        raise ValueError(f"store URL {url!r}: only s3:// URLs or local paths are supported")
+    return LocalStore(Path(url).expanduser())

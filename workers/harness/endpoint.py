@@ -1,0 +1,62 @@
+"""One `openai` client per model endpoint, and the request it sends for an operation."""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import openai
+
+from farm.outcomes import InfraFailed
+from farm.spec import EndpointKind, ModelSpec, ToolSchemaMode
+from workers.phases.base import Operation
+
+INLINE_DEPTH = 6
+
+
+def make_client(model: ModelSpec, simulator_url: str | None = None) -> openai.OpenAI:
+    """The key is read from the environment here and nowhere else, and never logged or stored."""
+    env = model.endpoint.key_env
+    key = os.environ.get(env) if env else None
+    if env and not key and model.endpoint.kind is not EndpointKind.SIMULATOR:
+        if model.endpoint.kind is EndpointKind.OPENROUTER or model.endpoint.api_key_env:
+            raise InfraFailed(f"model {model.id}: environment variable {env} (its API key) is not set")
+    return openai.OpenAI(
+        base_url=model.endpoint.url(simulator_url),
+        api_key=key or "not-needed",
+        timeout=model.endpoint.timeout_s,
+        max_retries=0,  # the harness retries, with its own classification and records
+    )
+
+
+def tool_of(operation: Operation[Any], mode: ToolSchemaMode) -> dict[str, Any]:
+    schema = operation.ast.model_json_schema()
+    if mode is ToolSchemaMode.INLINE:
+        from workers.phases.schema_shape import inline_refs
+
+        schema = inline_refs(schema, INLINE_DEPTH)
+    return {
+        "type": "function",
+        "function": {"name": operation.tool_name, "description": operation.description, "parameters": schema},
+    }
+
+
+def request_options(model: ModelSpec, operation: Operation[Any], phase: str) -> dict[str, Any]:
+    """Everything of the request but the messages: sampling, the forced tool, routing."""
+    options: dict[str, Any] = {
+        "model": model.request_name,
+        "tools": [tool_of(operation, model.endpoint.tool_schema)],
+        "tool_choice": {"type": "function", "function": {"name": operation.tool_name}},
+        "temperature": model.sampling.temperature,
+        "max_tokens": model.sampling.max_tokens,
+        "extra_headers": {"X-Farm-Operation": f"{phase}/{operation.op_id}"},
+    }
+    if model.sampling.seed is not None:
+        options["seed"] = model.sampling.seed
+    if model.endpoint.kind is EndpointKind.OPENROUTER:
+        extra: dict[str, Any] = {"usage": {"include": True}}
+        if model.provider:
+            extra["provider"] = model.provider.model_dump(exclude_defaults=True)
+        options["extra_body"] = extra
+        options["extra_headers"]["X-Title"] = "benchfarm"
+    return options

@@ -1,0 +1,41 @@
+"""Admission of LLM calls: the seam where concurrency caps, rate limits and budgets apply.
+
+Every call goes through `CallGate.admit`. The local gate caps concurrency per model inside one
+worker process; a shared gate (Redis) replaces it where limits must hold across workers.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager
+from typing import Protocol
+
+from workers.harness.usage import Usage
+
+
+class Admission(Protocol):
+    def settle(self, usage: Usage) -> None:
+        """Report what the admitted call really used (or nothing, on a transport failure)."""
+
+
+class CallGate(Protocol):
+    def admit(self, model_id: str, worst_case_usd: float) -> AbstractContextManager[Admission]: ...
+
+
+class _NoSettle:
+    def settle(self, usage: Usage) -> None:
+        return None
+
+
+class LocalGate:
+    """A per-model semaphore, shared by all operations of the process."""
+
+    def __init__(self, caps: dict[str, int]) -> None:
+        self._semaphores = {model: threading.BoundedSemaphore(cap) for model, cap in caps.items()}
+
+    @contextmanager
+    def admit(self, model_id: str, worst_case_usd: float) -> Iterator[Admission]:
+        semaphore = self._semaphores[model_id]
+        with semaphore:
+            yield _NoSettle()

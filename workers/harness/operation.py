@@ -1,0 +1,271 @@
+"""Run one operation: forced call → lenient parse → AST validation → compiler check → feedback → retry.
+
+Each failure kind has its own retry budget (validation, compiler, missing call, transport), and
+every attempt, paid or not, is handed to the recorder the moment it ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import time
+import uuid
+from collections import Counter
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+import openai
+import tenacity
+from pydantic import BaseModel, ValidationError
+
+from farm.outcomes import BudgetStopped, InfraFailed, ModelFailed
+from farm.spec import ModelSpec, RetryPolicy
+from workers.harness import feedback
+from workers.harness.endpoint import request_options
+from workers.harness.gate import CallGate
+from workers.harness.parse import InvalidJson, parse_arguments
+from workers.harness.transport import Fault, TransportFault, classify
+from workers.harness.usage import Usage, price, served_provider, usage_of
+from workers.phases.base import Operation
+
+# Function-call results (design.md, "Metrics").
+SUCCESS = "success"
+VALIDATION_FAILURE = "validation_failure"
+INVALID_JSON = "invalid_json"
+NO_CALL = "no_call"
+COMPILE_FAILURE = "compile_failure"
+
+
+class AttemptRecord(BaseModel):
+    """One LLM call of an operation: a line of calls.jsonl."""
+
+    attempt_id: str
+    op_id: str
+    attempt: int
+    started_at: float
+    latency_ms: float
+    request_digest: str
+    outcome: str  # a function-call result above, or "transport:<fault>"
+    detail: str = ""
+    response: dict[str, Any] = {}
+    usage: Usage = Usage()
+    provider: str | None = None
+
+
+class Recorder(Protocol):
+    def __call__(self, record: AttemptRecord) -> None: ...
+
+
+class _TransportError(Exception):
+    def __init__(self, fault: TransportFault) -> None:
+        super().__init__(fault.message)
+        self.fault = fault
+
+
+class _RetryAfterOrBackoff(tenacity.wait.wait_base):
+    """Honour the server's Retry-After when it gives one; else exponential backoff with jitter."""
+
+    def __init__(self, fallback: tenacity.wait.wait_base) -> None:
+        self.fallback = fallback
+
+    def __call__(self, retry_state: tenacity.RetryCallState) -> float:
+        exc = retry_state.outcome.exception() if retry_state.outcome else None
+        if isinstance(exc, _TransportError) and exc.fault.retry_after_s is not None:
+            return exc.fault.retry_after_s
+        return self.fallback(retry_state)
+
+
+def _digest(messages: list[dict[str, Any]], options: dict[str, Any]) -> str:
+    canonical = json.dumps({"messages": messages, **{k: v for k, v in options.items() if k != "extra_headers"}},
+                           sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+
+
+def estimate_prompt_tokens(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> int:
+    """A deliberately generous estimate (≈3.5 chars per token) for worst-case admission."""
+    return int(len(json.dumps(messages)) / 3.5 + len(json.dumps(tools)) / 3.5) + 16
+
+
+@dataclass
+class OperationRunner:
+    """Runs operations of one job against one model endpoint."""
+
+    client: openai.OpenAI
+    model: ModelSpec
+    policy: RetryPolicy
+    phase: str
+    gate: CallGate
+    record: Recorder
+    backoff_initial_s: float = 1.0
+    backoff_max_s: float = 60.0
+    sleep: Callable[[float], None] = time.sleep
+
+    def run(self, operation: Operation[Any]) -> BaseModel:
+        """The accepted AST; raises ModelFailed, InfraFailed or BudgetStopped."""
+        return _OperationRun(self, operation).run()
+
+
+class _OperationRun:
+    def __init__(self, runner: OperationRunner, operation: Operation[Any]) -> None:
+        self.runner = runner
+        self.op = operation
+        self.options = request_options(runner.model, operation, runner.phase)
+        self.messages: list[dict[str, Any]] = [
+            {"role": "system", "content": operation.system},
+            {"role": "user", "content": operation.user},
+        ]
+        self.attempts = 0
+        self.spent: Counter[str] = Counter()
+        self.last_server_error: str | None = None
+
+    # ---- the attempt loop
+    def run(self) -> BaseModel:
+        tool = self.op.tool_name
+        while True:
+            message, record = self._call()
+            tool_calls = getattr(message, "tool_calls", None) or []
+            if not tool_calls:
+                self._fail(record, NO_CALL, "missing_call", "no tool call in the answer")
+                self.messages += [
+                    {"role": "assistant", "content": message.content or ""},
+                    {"role": "user", "content": feedback.missing_call_feedback(tool)},
+                ]
+                continue
+            call = tool_calls[0]
+            self.messages.append(
+                {
+                    "role": "assistant",
+                    "content": message.content,
+                    "tool_calls": [
+                        {"id": call.id, "type": "function",
+                         "function": {"name": call.function.name, "arguments": call.function.arguments}}
+                    ],
+                }
+            )
+            reply = self._check(call.function.arguments, record)
+            if isinstance(reply, BaseModel):
+                return reply
+            self.messages.append({"role": "tool", "tool_call_id": call.id, "content": reply})
+
+    def _check(self, arguments: str, record: AttemptRecord) -> BaseModel | str:
+        """The accepted AST, or the feedback to send after recording the failure."""
+        tool = self.op.tool_name
+        try:
+            parsed = parse_arguments(arguments)
+        except InvalidJson as exc:
+            self._fail(record, INVALID_JSON, "validation", str(exc))
+            return feedback.invalid_json_feedback(tool, str(exc))
+        try:
+            ast = self.op.ast.model_validate(parsed.value)
+        except ValidationError as exc:
+            problems = feedback.validation_problems(exc)
+            self._fail(record, VALIDATION_FAILURE, "validation", f"{len(problems)} problem(s): {problems[0]['path']}")
+            return feedback.validation_feedback(tool, problems)
+        diagnostics = self.op.check(ast) if self.op.check else []
+        if diagnostics:
+            self._fail(record, COMPILE_FAILURE, "compiler", f"{len(diagnostics)} diagnostic(s): {diagnostics[0].message}")
+            return feedback.compiler_feedback(tool, diagnostics)
+        self._finish(record, SUCCESS, "repaired JSON" if parsed.repaired else "")
+        return ast
+
+    def _fail(self, record: AttemptRecord, outcome: str, budget: str, detail: str) -> None:
+        self._finish(record, outcome, detail)
+        self.spent[budget] += 1
+        allowed = getattr(self.runner.policy, budget)
+        if self.spent[budget] > allowed:
+            raise ModelFailed(
+                f"operation {self.op.op_id}: {budget.replace('_', ' ')} retries exhausted "
+                f"({self.spent[budget]} failures, {allowed} retries allowed); last: {outcome}: {detail}"
+            )
+
+    def _finish(self, record: AttemptRecord, outcome: str, detail: str) -> None:
+        record.outcome, record.detail = outcome, detail[:500]
+        self.runner.record(record)
+
+    # ---- one call, with transport retries
+    def _call(self) -> tuple[Any, AttemptRecord]:
+        retrying = tenacity.Retrying(
+            retry=tenacity.retry_if_exception(self._should_retry),
+            wait=_RetryAfterOrBackoff(
+                tenacity.wait_exponential_jitter(initial=self.runner.backoff_initial_s, max=self.runner.backoff_max_s)
+            ),
+            stop=tenacity.stop_after_attempt(self.runner.policy.transport + 1),
+            sleep=self.runner.sleep,
+            reraise=True,
+        )
+        try:
+            return retrying(self._attempt)
+        except _TransportError as exc:
+            return self._transport_gave_up(exc.fault)
+
+    def _should_retry(self, exc: BaseException) -> bool:
+        if not isinstance(exc, _TransportError) or not exc.fault.fault.retryable:
+            return False
+        if exc.fault.fault is Fault.SERVER_ERROR:
+            repeated = exc.fault.message == self.last_server_error
+            self.last_server_error = exc.fault.message
+            return not repeated
+        return True
+
+    def _transport_gave_up(self, fault: TransportFault) -> tuple[Any, AttemptRecord]:
+        what = f"operation {self.op.op_id}: {fault.fault.value}"
+        if fault.fault is Fault.PAYMENT_REQUIRED:
+            raise BudgetStopped(f"{what}: the provider refused payment (402): {fault.message}")
+        if fault.fault is Fault.CONTEXT_EXCEEDED:
+            raise ModelFailed(f"{what}: {fault.message}")
+        if fault.fault is Fault.SERVER_ERROR and fault.message == self.last_server_error:
+            # The same 5xx twice: the serving stack cannot parse what the model produced. Counted
+            # as a missing call (the model's fault), with the missing-call budget.
+            self.spent["missing_call"] += 1
+            if self.spent["missing_call"] > self.runner.policy.missing_call:
+                raise ModelFailed(f"{what}: the server failed twice the same way: {fault.message}")
+            self.last_server_error = None
+            self.messages.append({"role": "user", "content": feedback.missing_call_feedback(self.op.tool_name)})
+            return self._call()
+        raise InfraFailed(f"{what} after {self.runner.policy.transport + 1} attempt(s): {fault.message}")
+
+    def _attempt(self) -> tuple[Any, AttemptRecord]:
+        runner, options = self.runner, self.options
+        prompt_estimate = estimate_prompt_tokens(self.messages, options["tools"])
+        worst_case = price(runner.model.prices, prompt_estimate, 0, runner.model.sampling.max_tokens)
+        messages = list(self.messages)
+        record = AttemptRecord(
+            attempt_id=uuid.uuid4().hex,
+            op_id=self.op.op_id,
+            attempt=self.attempts,
+            started_at=time.time(),
+            latency_ms=0.0,
+            request_digest=_digest(messages, options),
+            outcome="pending",
+        )
+        self.attempts += 1
+        with runner.gate.admit(runner.model.id, worst_case) as admission:
+            started = time.perf_counter()
+            try:
+                response = runner.client.chat.completions.create(messages=messages, **options)
+            except Exception as exc:  # noqa: BLE001 - classified below; anything unknown is re-raised
+                fault = classify(exc)
+                if fault is None:
+                    raise
+                record.latency_ms = (time.perf_counter() - started) * 1000
+                admission.settle(Usage())
+                self._finish(record, f"transport:{fault.fault.value}", fault.message)
+                raise _TransportError(fault) from exc
+            record.latency_ms = (time.perf_counter() - started) * 1000
+            record.usage = usage_of(response, runner.model.prices)
+            admission.settle(record.usage)
+        record.provider = served_provider(response)
+        if not response.choices:
+            fault = TransportFault(Fault.SERVER_ERROR, "the response has no choices")
+            self._finish(record, "transport:server_error", fault.message)
+            raise _TransportError(fault)
+        message = response.choices[0].message
+        record.response = {
+            "finish_reason": response.choices[0].finish_reason,
+            "content": message.content,
+            "tool_calls": [
+                {"name": c.function.name, "arguments": c.function.arguments} for c in (message.tool_calls or [])
+            ],
+        }
+        return message, record

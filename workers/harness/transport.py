@@ -1,0 +1,87 @@
+"""Classify what went wrong on the wire, and decide whether to retry, wait, or stop.
+
+Rules (design.md, "Harness contract"): 429 honours Retry-After; 5xx and timeouts back off; a 500
+that repeats the same error text (a serving stack's tool parser choking) is not blindly retried;
+"context length exceeded" is the model's limit, not retried; 402 is a budget stop; auth and
+unknown-model errors are configuration faults that retrying cannot fix.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import openai
+
+
+class Fault(StrEnum):
+    RATE_LIMITED = "rate_limited"
+    SERVER_ERROR = "server_error"
+    TIMEOUT = "timeout"
+    CONNECTION = "connection_error"
+    PAYMENT_REQUIRED = "payment_required"
+    CONTEXT_EXCEEDED = "context_length_exceeded"
+    AUTH = "auth_error"
+    NOT_FOUND = "not_found"
+    BAD_REQUEST = "bad_request"
+
+    @property
+    def retryable(self) -> bool:
+        return self in (Fault.RATE_LIMITED, Fault.SERVER_ERROR, Fault.TIMEOUT, Fault.CONNECTION)
+
+
+@dataclass(frozen=True)
+class TransportFault:
+    fault: Fault
+    message: str
+    status: int | None = None
+    retry_after_s: float | None = None
+
+
+_CONTEXT_MARKERS = ("context_length_exceeded", "maximum context length", "context length", "too many tokens")
+
+
+def _retry_after(response: object) -> float | None:
+    headers = getattr(response, "headers", None)
+    if headers is None:
+        return None
+    value = headers.get("retry-after")
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _short(exc: BaseException) -> str:
+    body = getattr(exc, "body", None)
+    if isinstance(body, dict):
+        err = body.get("error", body)
+        message = err.get("message") if isinstance(err, dict) else None
+        if message:
+            return str(message)[:500]
+    return str(exc)[:500]
+
+
+def classify(exc: BaseException) -> TransportFault | None:
+    """A TransportFault for errors of the OpenAI client; None for anything else (a bug: re-raise)."""
+    if isinstance(exc, openai.APITimeoutError):
+        return TransportFault(Fault.TIMEOUT, "the request timed out")
+    if isinstance(exc, openai.APIConnectionError):
+        return TransportFault(Fault.CONNECTION, _short(exc))
+    if not isinstance(exc, openai.APIStatusError):
+        return None
+    status, message = exc.status_code, _short(exc)
+    lowered = (message + " " + str(getattr(exc, "code", "") or "")).lower()
+    if status == 429:
+        return TransportFault(Fault.RATE_LIMITED, message, status, _retry_after(exc.response))
+    if status == 402:
+        return TransportFault(Fault.PAYMENT_REQUIRED, message, status)
+    if status in (401, 403):
+        return TransportFault(Fault.AUTH, message, status)
+    if status == 404:
+        return TransportFault(Fault.NOT_FOUND, message, status)
+    if any(marker in lowered for marker in _CONTEXT_MARKERS):
+        return TransportFault(Fault.CONTEXT_EXCEEDED, message, status)
+    if status >= 500:
+        return TransportFault(Fault.SERVER_ERROR, message, status, _retry_after(exc.response))
+    return TransportFault(Fault.BAD_REQUEST, message, status)

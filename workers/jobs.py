@@ -1,0 +1,165 @@
+"""One phase job, start to finish: lease, skip what is done, run, write artifacts (result last), advance.
+
+Jobs are at-least-once: a redelivered job finds the result record (and skips the phase) or the
+operation checkpoints (and skips those operations). A lease in Redis keeps two live deliveries of
+one job from running at once.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from farm import keys
+from farm.ledger import JobKey
+from farm.manifest import Manifest
+from farm.outcomes import JobEnded, JobState
+from workers.calls import calls_jsonl, collect_attempts, summarize
+from workers.context import AttemptLog, StoreContext
+from workers.environment import WorkerEnv
+from workers.harness.endpoint import make_client
+from workers.harness.gate import LocalGate
+from workers.harness.operation import OperationRunner
+from workers.phases.registry import phase_for
+
+log = logging.getLogger("benchfarm.jobs")
+
+LEASE_TTL_S = 45.0
+ACTIVE = frozenset({JobState.PENDING, JobState.QUEUED, JobState.RUNNING})
+
+
+@contextmanager
+def lease(env: WorkerEnv, round_id: str, job: JobKey) -> Iterator[bool]:
+    """Hold the job's lease (renewed in the background) for the block; yields False if taken."""
+    token = uuid.uuid4().hex
+    if not env.ledger.acquire_lease(round_id, job, token, LEASE_TTL_S):
+        yield False
+        return
+    stop = threading.Event()
+
+    def renew() -> None:
+        while not stop.wait(LEASE_TTL_S / 3):
+            env.ledger.renew_lease(round_id, job, token, LEASE_TTL_S)
+
+    thread = threading.Thread(target=renew, name="lease-renew", daemon=True)
+    thread.start()
+    try:
+        yield True
+    finally:
+        stop.set()
+        thread.join(timeout=5)
+        env.ledger.release_lease(round_id, job, token)
+
+
+def run_phase_job(env: WorkerEnv, round_id: str, model_id: str, project: str, phase: str) -> JobState | None:
+    """Run (or finish the bookkeeping of) one phase job; None when another delivery holds it."""
+    job = JobKey(model_id, project, phase)
+    with lease(env, round_id, job) as held:
+        if not held:
+            log.info("%s: another delivery holds the lease; leaving it to that one", job)
+            return None
+        manifest = env.manifest(round_id)
+        phase_keys = keys.RunKeys(round_id, model_id, project).phase(phase)
+        done = env.store.get_json_or_none(phase_keys.result)
+        if done is not None:
+            state = JobState(done["outcome"])
+            env.ledger.transition(round_id, job, state, ACTIVE, reason=done.get("reason", ""))
+        else:
+            record = env.ledger.job(round_id, job)
+            if record is None or record.state.terminal:
+                log.info("%s is %s; nothing to do", job, record.state if record else "unknown")
+                return record.state if record else None
+            env.ledger.start(round_id, job)
+            state = _execute(env, manifest, job, round_id)
+        advance(env, manifest, round_id, job, state)
+        return state
+
+
+def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> JobState:
+    run_keys = keys.RunKeys(round_id, job.model, job.project)
+    phase_keys = run_keys.phase(job.phase)
+    model = manifest.spec.model(job.model)
+    started = time.time()
+    output = None
+    try:
+        attempt_log = AttemptLog(env.store, env.ledger, round_id, job.model, phase_keys, uuid.uuid4().hex[:12])
+        runner = OperationRunner(
+            client=make_client(model),
+            model=model,
+            policy=manifest.spec.retry,
+            phase=job.phase,
+            gate=LocalGate({model.id: model.concurrency}),
+            record=attempt_log,
+        )
+        ctx = StoreContext(
+            round_id=round_id,
+            model_id=job.model,
+            project=job.project,
+            requirements=manifest.project_text(job.project),
+            phase=job.phase,
+            store=env.store,
+            runner=runner,
+            concurrency=manifest.spec.operation_concurrency,
+        )
+        output = phase_for(job.phase).run(ctx)
+        state, reason = JobState.SUCCEEDED, ""
+    except JobEnded as exc:
+        state, reason = exc.state, exc.reason
+    except Exception as exc:  # noqa: BLE001 - a bug or a store failure must not wedge the round
+        log.exception("%s failed unexpectedly", job)
+        state, reason = JobState.INFRA_FAILED, f"{type(exc).__name__}: {exc}"
+    try:
+        attempts = collect_attempts(env.store, phase_keys)
+        env.store.put_text(phase_keys.calls, calls_jsonl(attempts))
+        if state in (JobState.SUCCEEDED, JobState.MODEL_FAILED):
+            files = output.files if output else {}
+            if output is not None:
+                env.store.put_tree(run_keys.tree, files)
+                env.store.put_json(phase_keys.ast, output.ast)
+            env.store.put_json(phase_keys.result, _result(job, state, reason, started, output, attempts))
+    except Exception as exc:  # noqa: BLE001
+        log.exception("%s: writing artifacts failed", job)
+        state, reason = JobState.INFRA_FAILED, f"store: {type(exc).__name__}: {exc}"
+    env.ledger.transition(round_id, job, state, {JobState.RUNNING}, reason=reason)
+    log.info("%s ended %s %s", job, state.value, reason)
+    return state
+
+
+def _result(job: JobKey, state: JobState, reason: str, started: float, output: Any, attempts: list[dict[str, Any]]) -> dict[str, Any]:
+    files = output.files if output is not None else {}
+    return {
+        "model": job.model,
+        "project": job.project,
+        "phase": job.phase,
+        "outcome": state.value,
+        "reason": reason,
+        "started_at": started,
+        "ended_at": time.time(),
+        "files": {path: hashlib.sha256(text.encode()).hexdigest() for path, text in sorted(files.items())},
+        "summary": output.summary if output is not None else {},
+        "calls": summarize(attempts),
+    }
+
+
+def advance(env: WorkerEnv, manifest: Manifest, round_id: str, job: JobKey, state: JobState) -> None:
+    """Queue the run's next phase after a success; otherwise skip the rest of the run."""
+    phases = manifest.spec.phases
+    later = phases[phases.index(job.phase) + 1 :]
+    if state is JobState.SUCCEEDED and later:
+        nxt = JobKey(job.model, job.project, later[0])
+        if env.ledger.transition(round_id, nxt, JobState.QUEUED, {JobState.PENDING}) is not None:
+            env.send_phase(round_id, nxt)
+    elif state.terminal:
+        for phase in later:
+            env.ledger.transition(
+                round_id, JobKey(job.model, job.project, phase), JobState.SKIPPED, {JobState.PENDING},
+                reason=f"{job.phase} ended {state.value}",
+            )
+    if state.terminal:
+        env.ledger.mark_complete_if_done(round_id)

@@ -1,0 +1,1 @@
+"""Analyze: requirements (SRS) from the product brief."""

@@ -1,0 +1,19 @@
+"""Which class runs which phase. Phases not built yet are absent: a round cannot ask for them."""
+
+from __future__ import annotations
+
+from workers.phases.analyze.phase import AnalyzePhase
+from workers.phases.base import Phase
+
+_PHASES: dict[str, type[Phase]] = {AnalyzePhase.name: AnalyzePhase}
+
+
+def available() -> list[str]:
+    return list(_PHASES)
+
+
+def phase_for(name: str) -> Phase:
+    try:
+        return _PHASES[name]()
+    except KeyError:
+        raise ValueError(f"phase {name!r} is not available in this version (available: {available()})") from None
