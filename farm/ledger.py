@@ -241,5 +241,8 @@ class Ledger:
     def lease_held(self, round_id: str, job: JobKey) -> bool:
         return bool(self.r.exists(self._lease(round_id, job)))
 
+    def lease_holder(self, round_id: str, job: JobKey) -> str | None:
+        return self.r.get(self._lease(round_id, job))
+
     def release_lease(self, round_id: str, job: JobKey, token: str) -> None:
         self._release(keys=[self._lease(round_id, job)], args=[token])

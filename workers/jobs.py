@@ -9,12 +9,16 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import os
+import socket
 import threading
 import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
+
+import psutil
 
 from farm import keys
 from farm.ledger import JobKey
@@ -30,15 +34,42 @@ from workers.phases.registry import phase_for
 
 log = logging.getLogger("benchfarm.jobs")
 
-LEASE_TTL_S = 45.0
+LEASE_TTL_S = float(os.environ.get("FARM_LEASE_TTL_S", "45"))
 ACTIVE = frozenset({JobState.PENDING, JobState.QUEUED, JobState.RUNNING})
+
+
+def _holder_is_dead(token: str) -> bool:
+    """A lease token names its holder (host:pid:nonce); a holder on this host can be checked."""
+    host, _, rest = token.partition(":")
+    pid = rest.partition(":")[0]
+    return host == socket.gethostname() and pid.isdigit() and not psutil.pid_exists(int(pid))
+
+
+def _take_lease(env: WorkerEnv, round_id: str, job: JobKey, token: str) -> bool:
+    """Acquire the job's lease, waiting out a holder that stopped renewing (a killed worker).
+
+    A live holder renews within a third of the TTL, so a lease still held after 1.5 TTLs belongs
+    to a delivery that is really running: this one steps aside.
+    """
+    deadline = time.monotonic() + LEASE_TTL_S * 1.5
+    while True:
+        if env.ledger.acquire_lease(round_id, job, token, LEASE_TTL_S):
+            return True
+        holder = env.ledger.lease_holder(round_id, job)
+        if holder and _holder_is_dead(holder):
+            log.warning("%s: lease holder %s is gone; taking over", job, holder)
+            env.ledger.release_lease(round_id, job, holder)
+            continue
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(min(1.0, LEASE_TTL_S / 10))
 
 
 @contextmanager
 def lease(env: WorkerEnv, round_id: str, job: JobKey) -> Iterator[bool]:
     """Hold the job's lease (renewed in the background) for the block; yields False if taken."""
-    token = uuid.uuid4().hex
-    if not env.ledger.acquire_lease(round_id, job, token, LEASE_TTL_S):
+    token = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex}"
+    if not _take_lease(env, round_id, job, token):
         yield False
         return
     stop = threading.Event()

@@ -74,13 +74,14 @@ def validation_feedback(tool: str, problems: list[dict[str, Any]]) -> str:
     )
 
 
-def invalid_json_feedback(tool: str, reason: str) -> str:
-    return json.dumps(
-        {
-            "status": "invalid_json",
-            "message": f"Your arguments are not valid JSON: {reason}. Call `{tool}` again with a single JSON object.",
-        }
-    )
+def invalid_json_feedback(tool: str, reason: str, problems: list[dict[str, Any]] | None = None) -> str:
+    body: dict[str, Any] = {
+        "status": "invalid_json",
+        "message": f"Your arguments are not valid JSON: {reason}. Call `{tool}` again with a single JSON object.",
+    }
+    if problems:
+        body["problems"] = problems
+    return json.dumps(body, ensure_ascii=False)
 
 
 def compiler_feedback(tool: str, diagnostics: list[Diagnostic]) -> str:

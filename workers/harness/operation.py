@@ -159,8 +159,13 @@ class _OperationRun:
         try:
             ast = self.op.ast.model_validate(parsed.value)
         except ValidationError as exc:
+            # Repair turns almost anything into *some* object; when that object is still wrong,
+            # the root cause was broken JSON, and the model is told both.
             problems = feedback.validation_problems(exc)
-            self._fail(record, VALIDATION_FAILURE, "validation", f"{len(problems)} problem(s): {problems[0]['path']}")
+            outcome = INVALID_JSON if parsed.repaired else VALIDATION_FAILURE
+            self._fail(record, outcome, "validation", f"{len(problems)} problem(s): {problems[0]['path']}")
+            if parsed.repaired:
+                return feedback.invalid_json_feedback(tool, "it needed repair, and the repaired value is still wrong", problems)
             return feedback.validation_feedback(tool, problems)
         diagnostics = self.op.check(ast) if self.op.check else []
         if diagnostics:

@@ -1,0 +1,216 @@
+"""The simulator's fixture files: scripted models and answer books, validated when loaded.
+
+A scripts directory holds `models/*.yaml` (one scripted model each) and `answers/` (answer books:
+`answers/<book>.yaml`, or `answers/<book>/*.yaml` merged, so a book can grow one file per phase).
+A bad fixture fails at start with an error naming the file and the field, never mid-benchmark.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
+
+DEFAULT_SCRIPTS_DIR = Path(__file__).parent / "scripts"
+
+BehaviourKind = Literal[
+    "answer",
+    "invalid_json",
+    "broken_json",
+    "schema_invalid",
+    "prose",
+    "slow",
+    "rate_limit",
+    "server_error",
+    "payment_required",
+    "context_length",
+]
+BEHAVIOUR_KINDS: tuple[str, ...] = BehaviourKind.__args__  # type: ignore[attr-defined]
+
+# The one parameter a kind may take in the short form `{kind: parameter}` of a script.
+_PARAMETER_OF = {"answer": "variant", "slow": "delay", "rate_limit": "retry_after"}
+
+_SAFE_ID = r"[a-z0-9][a-z0-9_-]*"
+Variant = Annotated[str, StringConstraints(pattern=rf"^{_SAFE_ID}$")]
+# `phase/op_id` with an optional `@variant`; op ids follow workers.phases.base's rule.
+AnswerKey = Annotated[str, StringConstraints(pattern=rf"^[a-z]+/[a-z0-9][a-z0-9._-]{{0,119}}(@{_SAFE_ID})?$")]
+
+
+class FixtureError(ValueError):
+    """A fixture file is missing, unreadable or invalid; the message names the file and field."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Behaviour(_Strict):
+    """What the scripted model does on one attempt.
+
+    Written in a script as a kind (`prose`) or `{kind: parameter}` (`{answer: duplicate-actor}`,
+    `{slow: 2.5}`, `{rate_limit: 3}`); the long form `{kind: ..., delay: ...}` is accepted too.
+    """
+
+    kind: BehaviourKind
+    variant: Variant | None = None  # answer: a named alternative answer `op@variant` of the book
+    delay: float = Field(default=5.0, ge=0)  # slow: seconds before answering
+    retry_after: float = Field(default=1.0, ge=0)  # rate_limit: the Retry-After header
+
+    @model_validator(mode="before")
+    @classmethod
+    def _short_forms(cls, data: Any) -> Any:
+        if isinstance(data, str):
+            return {"kind": data}
+        if isinstance(data, dict) and len(data) == 1 and "kind" not in data:
+            ((kind, parameter),) = data.items()
+            if kind not in BEHAVIOUR_KINDS:
+                raise ValueError(f"unknown behaviour {kind!r} (known: {', '.join(BEHAVIOUR_KINDS)})")
+            if kind not in _PARAMETER_OF:
+                raise ValueError(f"behaviour {kind!r} takes no parameter (only {', '.join(_PARAMETER_OF)} do)")
+            return {"kind": kind, _PARAMETER_OF[kind]: parameter}
+        return data
+
+    @property
+    def label(self) -> str:
+        """How the behaviour is counted in stats: the kind, or `answer@variant`."""
+        return f"answer@{self.variant}" if self.variant else self.kind
+
+
+class Prices(_Strict):
+    """USD per million tokens."""
+
+    input: float = Field(ge=0)
+    cached: float = Field(ge=0)
+    output: float = Field(ge=0)
+
+
+class ScriptedModel(_Strict):
+    """A model the simulator plays: per operation glob, its behaviour by attempt index."""
+
+    name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?$")
+    description: str = Field(min_length=1)
+    prices: Prices
+    latency_ms: int = Field(default=0, ge=0)
+    books: list[Annotated[str, StringConstraints(pattern=rf"^{_SAFE_ID}$")]] = []
+    # Globs in file order, first match wins; the last behaviour of a list repeats forever.
+    script: dict[str, Annotated[list[Behaviour], Field(min_length=1)]] = {}
+
+    def behaviour(self, operation: str, attempt: int) -> Behaviour:
+        """The behaviour for attempt `attempt` (0-based) of `operation`; unscripted ops answer.
+
+        Transport kinds (rate_limit, server_error, ...) repeat on every transport retry, since
+        such a retry does not add an assistant message; use injected faults for one-off errors.
+        """
+        for pattern, behaviours in self.script.items():
+            if fnmatchcase(operation, pattern):
+                return behaviours[min(attempt, len(behaviours) - 1)]
+        return Behaviour(kind="answer")
+
+
+# One answer-book file: operation id (optionally `@variant`) -> the tool call's arguments.
+_BOOK_FILE = TypeAdapter(dict[AnswerKey, dict[str, Any]])
+
+
+@dataclass(frozen=True)
+class Fixtures:
+    """Everything the simulator plays, loaded from one scripts directory."""
+
+    models: dict[str, ScriptedModel]
+    books: dict[str, dict[str, dict[str, Any]]]
+
+    def answer(self, model: ScriptedModel, operation: str, variant: str | None = None) -> dict[str, Any] | None:
+        """The arguments for `operation` from the model's books, first book first; None if absent."""
+        key = f"{operation}@{variant}" if variant else operation
+        for book in model.books:
+            if key in self.books[book]:
+                return self.books[book][key]
+        return None
+
+
+def _read_yaml(path: Path) -> Any:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise FixtureError(f"{path}: cannot read YAML: {exc}") from exc
+
+
+def _validation_message(path: Path, exc: ValidationError) -> str:
+    problems = [
+        f"{'.'.join(str(part) for part in error['loc']) or '(root)'}: {error['msg']} (got {error['input']!r:.80})"
+        for error in exc.errors()
+    ]
+    return f"{path}: " + "; ".join(problems)
+
+
+def _load_model(path: Path) -> ScriptedModel:
+    try:
+        return ScriptedModel.model_validate(_read_yaml(path))
+    except ValidationError as exc:
+        raise FixtureError(_validation_message(path, exc)) from None
+
+
+def _load_book_file(path: Path) -> dict[str, dict[str, Any]]:
+    try:
+        return _BOOK_FILE.validate_python(_read_yaml(path))
+    except ValidationError as exc:
+        raise FixtureError(_validation_message(path, exc)) from None
+
+
+def _load_books(answers_dir: Path) -> dict[str, dict[str, dict[str, Any]]]:
+    books: dict[str, dict[str, dict[str, Any]]] = {}
+    origin: dict[tuple[str, str], Path] = {}
+    files = [(p.stem, p) for p in sorted(answers_dir.glob("*.yaml"))]
+    files += [(d.name, p) for d in sorted(answers_dir.iterdir()) if d.is_dir() for p in sorted(d.glob("*.yaml"))]
+    for name, path in files:
+        book = books.setdefault(name, {})
+        for key, arguments in _load_book_file(path).items():
+            if key in book:
+                raise FixtureError(f"{path}: answer {key!r} of book {name!r} is already in {origin[name, key]}")
+            book[key] = arguments
+            origin[name, key] = path
+    return books
+
+
+def _check_references(path: Path, model: ScriptedModel, books: dict[str, dict[str, dict[str, Any]]]) -> None:
+    """Books must exist and every scripted variant must exist for some operation its glob covers."""
+    for book in model.books:
+        if book not in books:
+            raise FixtureError(f"{path}: books: unknown book {book!r} (known: {', '.join(sorted(books)) or 'none'})")
+    for pattern, behaviours in model.script.items():
+        for index, behaviour in enumerate(behaviours):
+            if behaviour.variant is None:
+                continue
+            suffix = f"@{behaviour.variant}"
+            if not any(
+                key.endswith(suffix) and fnmatchcase(key.removesuffix(suffix), pattern)
+                for book in model.books
+                for key in books[book]
+            ):
+                raise FixtureError(
+                    f"{path}: script.{pattern}.{index}: no answer variant {behaviour.variant!r} for an operation"
+                    f" matching {pattern!r} in books {model.books}"
+                )
+
+
+def load_fixtures(scripts_dir: Path | None = None) -> Fixtures:
+    """Load and cross-check every model and book under `scripts_dir` (default: the shipped ones)."""
+    root = scripts_dir or DEFAULT_SCRIPTS_DIR
+    models_dir, answers_dir = root / "models", root / "answers"
+    if not models_dir.is_dir():
+        raise FixtureError(f"{models_dir}: no models directory in the scripts directory")
+    books = _load_books(answers_dir) if answers_dir.is_dir() else {}
+    models: dict[str, ScriptedModel] = {}
+    sources: dict[str, Path] = {}
+    for path in sorted(models_dir.glob("*.yaml")):
+        model = _load_model(path)
+        if model.name in models:
+            raise FixtureError(f"{path}: name: model {model.name!r} is already defined in {sources[model.name]}")
+        _check_references(path, model, books)
+        models[model.name], sources[model.name] = model, path
+    if not models:
+        raise FixtureError(f"{models_dir}: no scripted model (*.yaml) found")
+    return Fixtures(models=models, books=books)

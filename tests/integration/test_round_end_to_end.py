@@ -1,0 +1,79 @@
+"""A round through real Celery workers, the simulator over HTTP, and both store backends."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from farm import keys
+from farm.ledger import JobKey, Ledger
+from farm.outcomes import JobState
+from farm.scheduler import SubmitRefused
+from farm.sim import SimServer
+from farm.store import open_store
+from tests.integration.rounds import sim_round, submit_round, wait_complete
+from tests.servers import WorkerProcess
+
+pytestmark = pytest.mark.integration
+
+
+def test_three_scripted_models_end_three_ways(
+    redis_url: str, ledger: Ledger, local_store, sim: SimServer, start_worker: Callable[..., WorkerProcess]  # noqa: ANN001
+) -> None:
+    start_worker(redis_url, local_store.url, concurrency=2)
+    loaded = sim_round("e2e", ["sim/clean", "sim/learner", "sim/broken"])
+    submission = submit_round(loaded, local_store, redis_url, sim.base_url)
+    assert submission.enqueued == 3 and not submission.resumed
+    wait_complete(ledger, "e2e")
+
+    states = {job.model: rec.state for job, rec in ledger.jobs("e2e").items()}
+    assert states == {"sim/clean": JobState.SUCCEEDED, "sim/learner": JobState.SUCCEEDED, "sim/broken": JobState.MODEL_FAILED}
+
+    clean = keys.RunKeys("e2e", "sim/clean", "todo")
+    result = local_store.get_json(clean.phase("analyze").result)
+    assert result["outcome"] == "succeeded" and result["calls"]["fcsr_first_attempt"] == 1.0
+    assert "README.md" in result["files"] and len(result["files"]) == result["summary"]["documents"] + 1
+    tree = local_store.list(clean.tree)
+    assert sorted(k.removeprefix(clean.tree) for k in tree) == sorted(result["files"])
+    calls = [json.loads(line) for line in local_store.get_text(clean.phase("analyze").calls).splitlines()]
+    assert len(calls) == result["summary"]["documents"] + 1
+    assert all(c["usage"]["input_tokens"] > 0 and c["usage"]["cost_usd"] > 0 and c["provider"] for c in calls)
+
+    learner = local_store.get_json(keys.RunKeys("e2e", "sim/learner", "todo").phase("analyze").result)
+    assert learner["calls"]["fcsr_first_attempt"] == 0.0 and learner["calls"]["fcsr_after_retries"] == 1.0
+    assert learner["calls"]["totals"]["outcome:no_call"] >= 1
+
+    broken_keys = keys.RunKeys("e2e", "sim/broken", "todo")
+    broken = local_store.get_json(broken_keys.phase("analyze").result)
+    assert broken["outcome"] == "model_failed" and "validation retries exhausted" in broken["reason"]
+    assert local_store.list(broken_keys.tree) == []
+
+    # Spend in the ledger is exactly the spend on record in the store.
+    usage = ledger.usage("e2e")
+    for model in ("sim/clean", "sim/learner", "sim/broken"):
+        text = local_store.get_text(keys.RunKeys("e2e", model, "todo").phase("analyze").calls)
+        recorded = sum(json.loads(line)["usage"]["cost_usd"] for line in text.splitlines())
+        assert usage[model]["cost_usd"] == pytest.approx(recorded)
+
+    again = submit_round(loaded, local_store, redis_url, sim.base_url)
+    assert again.resumed and again.enqueued == 0
+    changed = sim_round("e2e", ["sim/clean"])
+    with pytest.raises(SubmitRefused, match="different spec"):
+        submit_round(changed, local_store, redis_url, sim.base_url)
+
+
+def test_round_on_s3_store(
+    redis_url: str, ledger: Ledger, s3_store_url: str, s3_endpoint: str, sim: SimServer,
+    start_worker: Callable[..., WorkerProcess],
+) -> None:  # fmt: skip
+    store = open_store(s3_store_url, s3_endpoint)
+    start_worker(redis_url, s3_store_url, extra_env={"FARM_S3_ENDPOINT": s3_endpoint})
+    submit_round(sim_round("s3round", ["sim/clean"]), store, redis_url, sim.base_url)
+    wait_complete(ledger, "s3round")
+    assert ledger.job("s3round", JobKey("sim/clean", "todo", "analyze")).state is JobState.SUCCEEDED
+    run = keys.RunKeys("s3round", "sim/clean", "todo")
+    assert store.get_json(run.phase("analyze").result)["outcome"] == "succeeded"
+    assert run.tree + "README.md" in store.list(run.tree)
+    assert store.get_json(keys.manifest("s3round"))["round"] == "s3round"
