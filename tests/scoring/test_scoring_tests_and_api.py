@@ -1,0 +1,131 @@
+"""Test coverage axis (SDK calls vs controller routes) and API completeness axis."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from scoring.axes.api import api_axis
+from scoring.axes.testcov import action_methods, coverage_axis
+from scoring.project import Project
+from tests.scoring.scoring_trees import controller_file, write_tree
+
+PROVIDER_IMPORT = 'import { work } from "../providers/work";\n'
+REAL = "try {\n      return await work(id);\n    } catch (error) {\n      throw error;\n    }"
+ITEM_ROUTES = [("Patch", "", "index", REAL), ("Get", ":id", "at", REAL), ("Post", "", "create", REAL),
+               ("Put", ":id", "update", REAL), ("Delete", ":id", "erase", REAL)]
+
+
+def sdk_test(*calls: str, assertion: bool = True) -> str:
+    lines = "".join(f"  await api.functional.{call}(connection, {{}});\n" for call in calls)
+    check = "  TestValidator.equals(\"ok\", 1, 1);\n" if assertion else ""
+    return f"export async function test_api(connection: any) {{\n{lines}{check}}}\n"
+
+
+def project(root: Path, tests: dict[str, str], controllers: dict[str, str] | None = None) -> Project:
+    files = controllers if controllers is not None else {
+        "src/controllers/ItemsController.ts": controller_file("ItemsController", "items", ITEM_ROUTES, PROVIDER_IMPORT),
+        "src/controllers/AuthController.ts": controller_file(
+            "AuthController", "auth/user", [("Post", "join", "join", REAL), ("Post", "login", "login", REAL)],
+            PROVIDER_IMPORT),
+    }
+    return Project.load(write_tree(root, {**files, "src/providers/work.ts": "export async function work(id: string) {}\n",
+                                          **{f"test/features/api/{name}.ts": text for name, text in tests.items()}}))
+
+
+@pytest.mark.parametrize(
+    ("action", "methods"),
+    [("create", {"POST"}), ("join", {"POST"}), ("index", {"GET"}), ("at", {"GET"}), ("update", {"PUT", "PATCH"}),
+     ("patch", {"PATCH"}), ("erase", {"DELETE"}), ("upsert", {"PUT"}), ("eraseComment", {"DELETE"}),
+     ("getByEmail", {"GET"}), ("approve", set())],
+)
+def test_action_names_map_to_http_methods(action: str, methods: set[str]) -> None:
+    assert action_methods(action) == methods
+
+
+def test_no_tests_scores_zero(tmp_path: Path) -> None:
+    assert coverage_axis(project(tmp_path, {})).score == 0
+
+
+def test_nothing_covered_scores_zero_even_with_assertions(tmp_path: Path) -> None:
+    result = coverage_axis(project(tmp_path, {"t": sdk_test("orders.create")}))
+    assert (result.metrics["coveredRoutes"], result.score) == (0, 0)
+
+
+def test_route_method_and_controller_coverage(tmp_path: Path) -> None:
+    # create -> POST items; at -> GET items/:id; join -> POST auth/user/join (action as last segment).
+    # The index route is PATCH: "index" means GET, so it stays uncovered.
+    tests = {"a": sdk_test("items.create", "items.at"), "b": sdk_test("auth.user.join", assertion=False)}
+    result = coverage_axis(project(tmp_path, tests))
+    m = result.metrics
+    assert (m["totalRoutes"], m["coveredRoutes"]) == (7, 3)
+    assert (m["definedMethods"], m["testedMethods"]) == (["DELETE", "GET", "PATCH", "POST", "PUT"], ["GET", "POST"])
+    assert m["qualityRatio"] == 0.5 and m["meanControllerCoverage"] == pytest.approx((2 / 5 + 1 / 2) / 2)
+    assert m["points"] == {"routes": 21, "methods": 6, "quality": 13, "perController": 5}  # 21.4, 6, 12.5, 4.5
+    assert result.score == 45
+    uncovered = sorted(i.message for i in result.issues)
+    assert "route PATCH /items is called by no e2e test" in uncovered and len(uncovered) == 4
+
+
+def test_update_covers_put_or_patch(tmp_path: Path) -> None:
+    result = coverage_axis(project(tmp_path, {"a": sdk_test("items.update")}))
+    assert result.metrics["coveredRoutes"] == 2  # PUT items/:id and PATCH items (parameters ignored)
+
+
+@pytest.mark.parametrize(
+    ("tests", "expected"),
+    [(6, 90), (5, 81), (4, 81), (3, 72), (2, 72), (1, 45)],  # 3x / 2x / 1x controllers, then a share
+)
+def test_without_routes(tmp_path: Path, tests: int, expected: int) -> None:
+    controllers = {f"src/controllers/C{i}Controller.ts": "export class C {}\n" for i in range(2)}
+    result = coverage_axis(project(tmp_path, {f"t{i}": sdk_test() for i in range(tests)}, controllers))
+    assert result.metrics["totalRoutes"] == 0
+    assert result.score == expected
+
+
+def test_assertion_styles(tmp_path: Path) -> None:
+    styles = {
+        "expect": "expect(a).toBe(1);", "assert": "assert.strictEqual(a, 1);", "typia": "typia.assert(a);",
+        "describe": "describe('x', () => {});", "none": "console.log(a);",
+    }
+    tests = {name: f"const a = 1;\n{body}\n" for name, body in styles.items()}
+    result = coverage_axis(project(tmp_path, {**tests, "cover": sdk_test("items.create", assertion=False)}))
+    assert result.metrics["qualityRatio"] == pytest.approx(4 / 6)
+
+
+def api_project(root: Path, bodies: list[str]) -> Project:
+    routes = [("Get", f"r{i}", f"m{i}", body) for i, body in enumerate(bodies)]
+    files = {"src/controllers/ItemsController.ts": controller_file("ItemsController", "items", routes, PROVIDER_IMPORT),
+             "src/providers/work.ts": "export async function work(id: string) {}\n"}
+    return Project.load(write_tree(root, files))
+
+
+def test_no_endpoints_scores_zero(tmp_path: Path) -> None:
+    files = {"src/controllers/ItemsController.ts": "export class ItemsController {\n  m() { return 1; }\n}\n"}
+    assert api_axis(Project.load(write_tree(tmp_path, files))).score == 0
+
+
+def test_endpoint_classification(tmp_path: Path) -> None:
+    bodies = [
+        REAL,  # non-empty, implemented (try), provider
+        "const a = await work(id);\n    const b = a;\n    return b;",  # 3 statements with a declaration
+        "return work(id);",  # pass-through: provider but not implemented
+        "return this.service.find(id);",  # injected service: provider, never implemented
+        "return {};",  # stub
+        "return typia.random<number>();",  # random stub
+        "",  # empty
+        "const x = 1;\n    return x;",  # no provider, 2 statements: not implemented
+    ]
+    result = api_axis(api_project(tmp_path, bodies))
+    m = result.metrics
+    assert (m["endpoints"], m["nonEmpty"], m["implemented"], m["noProvider"], m["passThrough"]) == (8, 5, 2, 4, 2)
+    assert m["points"] == {"nonEmpty": 25, "implemented": 8, "providerBacked": 15, "passThroughPenalty": 0}
+    assert result.score == 48
+
+
+@pytest.mark.parametrize(("passing", "penalty"), [(3, 0), (4, -3), (10, -20)])
+def test_pass_through_share_penalty(tmp_path: Path, passing: int, penalty: int) -> None:
+    bodies = ["return work(id);"] * passing + [REAL] * (10 - passing)
+    result = api_axis(api_project(tmp_path, bodies))
+    assert result.metrics["points"]["passThroughPenalty"] == penalty
