@@ -13,26 +13,36 @@ from typing import Any
 
 import redis
 
-from farm.outcomes import JobState
+from farm.outcomes import TERMINAL_STATES, JobState
 
 _PREFIX = "farm"
 
-# KEYS[1] jobs hash; ARGV: field, allowed-from (comma list, '' = any), patch JSON, now.
-# Returns the previous state, or false when the transition is refused.
+# KEYS[1] jobs hash, KEYS[2] round hash; ARGV: field, allowed-from (comma list, '' = any), patch
+# JSON, now, terminal states (comma list), count-a-delivery flag. Keeps the round's count of open
+# (non-terminal) jobs in step, so completion is O(1) however big the round. Returns the previous
+# state, or false when the transition is refused.
 _TRANSITION = """
 local cur = redis.call('HGET', KEYS[1], ARGV[1])
 if not cur then return false end
 local rec = cjson.decode(cur)
-if ARGV[2] ~= '' and not string.find(',' .. ARGV[2] .. ',', ',' .. rec.state .. ',', 1, true) then
-  return false
-end
+local function listed(list, value) return string.find(',' .. list .. ',', ',' .. value .. ',', 1, true) end
+if ARGV[2] ~= '' and not listed(ARGV[2], rec.state) then return false end
 local prev = rec.state
 local patch = cjson.decode(ARGV[3])
 for k, v in pairs(patch) do rec[k] = v end
 rec.updated_at = tonumber(ARGV[4])
+if ARGV[6] == '1' then
+  rec.deliveries = (rec.deliveries or 0) + 1
+  if not rec.started_at or rec.started_at == cjson.null then rec.started_at = rec.updated_at end
+end
 redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
+local was_open, is_open = not listed(ARGV[5], prev), not listed(ARGV[5], rec.state)
+if was_open and not is_open then redis.call('HINCRBY', KEYS[2], 'open', -1) end
+if is_open and not was_open then redis.call('HINCRBY', KEYS[2], 'open', 1) end
 return prev
 """
+
+_TERMINAL = ",".join(sorted(state.value for state in TERMINAL_STATES))
 
 # KEYS[1] lease key; ARGV: token, ttl ms. Renews only our own lease.
 _RENEW = """
@@ -125,7 +135,10 @@ class Ledger:
             if pipe.exists(self._round(round_id)):
                 raise RoundExists(round_id)
             pipe.multi()
-            pipe.hset(self._round(round_id), mapping={"created_at": now, "state": "running", "info": json.dumps(info)})
+            pipe.hset(
+                self._round(round_id),
+                mapping={"created_at": now, "state": "running", "info": json.dumps(info), "open": len(jobs)},
+            )
             pipe.hset(self._jobs(round_id), mapping={job.field: record for job in jobs})
             pipe.zadd(f"{_PREFIX}:rounds", {round_id: now})
             pipe.execute()
@@ -149,7 +162,7 @@ class Ledger:
 
     def mark_complete_if_done(self, round_id: str) -> bool:
         """Set the round complete once every job is terminal; True when it is (now or before)."""
-        if not all(rec.state.terminal for rec in self.jobs(round_id).values()):
+        if int(self.r.hget(self._round(round_id), "open") or 0) > 0:
             return False
         self.r.hsetnx(self._round(round_id), "completed_at", time.time())
         self.r.hset(self._round(round_id), "state", "complete")
@@ -171,7 +184,8 @@ class Ledger:
     def add_job(self, round_id: str, job: JobKey) -> None:
         """Register a job that a round did not plan at submission (the score job)."""
         record = json.dumps({"state": JobState.PENDING.value, "deliveries": 0, "updated_at": time.time()})
-        self.r.hsetnx(self._jobs(round_id), job.field, record)
+        if self.r.hsetnx(self._jobs(round_id), job.field, record):
+            self.r.hincrby(self._round(round_id), "open", 1)
 
     def transition(
         self,
@@ -179,6 +193,8 @@ class Ledger:
         job: JobKey,
         to: JobState,
         allowed_from: set[JobState] | frozenset[JobState] | None = None,
+        *,
+        count_delivery: bool = False,
         **fields: Any,
     ) -> JobState | None:
         """Move a job to `to` if it is in one of `allowed_from` (any when None).
@@ -192,25 +208,16 @@ class Ledger:
         if to.terminal:
             patch.setdefault("ended_at", now)
         allowed = ",".join(sorted(s.value for s in allowed_from)) if allowed_from is not None else ""
-        prev = self._transition(keys=[self._jobs(round_id)], args=[job.field, allowed, json.dumps(patch), now])
+        prev = self._transition(
+            keys=[self._jobs(round_id), self._round(round_id)],
+            args=[job.field, allowed, json.dumps(patch), now, _TERMINAL, "1" if count_delivery else "0"],
+        )
         return JobState(prev) if prev else None
 
     def start(self, round_id: str, job: JobKey) -> JobState | None:
-        """Mark a delivery as running; counts deliveries so redeliveries are visible in status."""
-        now = time.time()
-        current = self.job(round_id, job)
-        if current is None:
-            return None
+        """Mark a delivery as running (from a non-terminal state); counts deliveries for status."""
         allowed = {JobState.PENDING, JobState.QUEUED, JobState.RUNNING}
-        return self.transition(
-            round_id,
-            job,
-            JobState.RUNNING,
-            allowed,
-            started_at=current.started_at or now,
-            deliveries=current.deliveries + 1,
-            reason="",
-        )
+        return self.transition(round_id, job, JobState.RUNNING, allowed, count_delivery=True, reason="")
 
     # ---- usage counters (live: counted at each attempt, never again at phase end)
     def add_usage(self, round_id: str, model: str, counts: dict[str, float]) -> None:

@@ -73,9 +73,12 @@ class Store(ABC):
             yield key, self.get_json(key)
 
     def put_tree(self, prefix: str, files: dict[str, str]) -> None:
-        """Write many files under prefix, in parallel (S3 round trips dominate big trees)."""
-        with ThreadPoolExecutor(max_workers=8) as pool:
-            list(pool.map(lambda item: self.put_text(prefix + check_key(item[0]), item[1]), files.items()))
+        """Write many files under prefix."""
+        for path, text in files.items():
+            self.put_text(prefix + check_key(path), text)
+
+    def get_many_json(self, keys: list[str]) -> list[Any]:
+        return [self.get_json(key) for key in keys]
 
     def materialize(self, prefix: str, dest: Path) -> list[Path]:
         """Download every object under prefix into dest, keeping relative paths."""
@@ -167,6 +170,15 @@ class S3Store(Store):
 
     def put_bytes(self, key: str, data: bytes) -> None:
         self._call("put_object", Key=self._key(key), Body=data)
+
+    def put_tree(self, prefix: str, files: dict[str, str]) -> None:
+        """In parallel: a big tree is thousands of round trips (a local disk gains nothing from threads)."""
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            list(pool.map(lambda item: self.put_text(prefix + check_key(item[0]), item[1]), files.items()))
+
+    def get_many_json(self, keys: list[str]) -> list[Any]:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            return list(pool.map(self.get_json, keys))
 
     def get_bytes(self, key: str) -> bytes:
         return self._call("get_object", Key=self._key(key))["Body"].read()

@@ -60,10 +60,13 @@ def moto_s3_server() -> Iterator[str]:
 class WorkerProcess:
     """A real Celery worker (prefork) running the farm's tasks, in its own process group."""
 
-    def __init__(self, env: dict[str, str], log: Path, concurrency: int = 1, queues: str = "generate,score") -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, concurrency: int = 1, queues: str = "generate,score",
+        app: str = "workers.celery_app",
+    ) -> None:  # fmt: skip
         self.log = log
         command = [
-            sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", queues,
+            sys.executable, "-m", "celery", "-A", app, "worker", "-Q", queues,
             "--pool", "prefork", "-c", str(concurrency), "--loglevel", "INFO",
             "-n", f"test-{free_port()}@%h", "--without-mingle", "--without-gossip",
         ]  # fmt: skip

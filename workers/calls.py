@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections import Counter, defaultdict
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from farm.keys import PhaseKeys
@@ -12,11 +11,13 @@ from farm.store import Store
 from workers.harness.operation import SUCCESS
 
 
-def collect_attempts(store: Store, phase_keys: PhaseKeys) -> list[dict[str, Any]]:
-    """Every attempt of every delivery of the phase, in the order they started."""
-    keys = store.list(phase_keys.attempts)
-    with ThreadPoolExecutor(max_workers=8) as pool:
-        records = list(pool.map(store.get_json, keys))
+def collect_attempts(store: Store, phase_keys: PhaseKeys, known: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every attempt of every delivery of the phase, in the order they started.
+
+    `known` maps the keys this delivery wrote to their records, which need no reading back.
+    """
+    others = [key for key in store.list(phase_keys.attempts) if key not in known]
+    records = [*known.values(), *store.get_many_json(others)]
     return sorted(records, key=lambda r: (r["started_at"], r["attempt_id"]))
 
 

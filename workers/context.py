@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -25,7 +25,7 @@ from workers.phases.base import Operation
 OK = "succeeded"
 
 
-@dataclass(frozen=True)
+@dataclass
 class AttemptLog:
     """Writes each attempt to the store and counts its usage in the ledger, as it ends."""
 
@@ -35,10 +35,12 @@ class AttemptLog:
     model_id: str
     phase_keys: keys.PhaseKeys
     delivery: str  # one id per task execution, so attempts of two deliveries never collide
+    written: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> record, this delivery's
 
     def __call__(self, attempt: AttemptRecord) -> None:
-        name = f"{self.delivery}-{attempt.attempt_id}"
-        self.store.put_text(self.phase_keys.attempt(attempt.op_id, name), attempt.model_dump_json())
+        key = self.phase_keys.attempt(attempt.op_id, f"{self.delivery}-{attempt.attempt_id}")
+        self.store.put_text(key, attempt.model_dump_json())
+        self.written[key] = attempt.model_dump(mode="json")
         self.ledger.add_usage(self.round_id, self.model_id, {"attempts": 1, **attempt.usage.counters()})
 
 
@@ -65,6 +67,9 @@ class StoreContext:
         return self.store.get_json(self._run_keys.phase(phase).ast)
 
     def run(self, operations: Sequence[Operation[Any]]) -> list[BaseModel]:
+        if len(operations) == 1:
+            (op,) = operations
+            return [self._run_one(op)]
         with ThreadPoolExecutor(max_workers=max(1, min(self.concurrency, len(operations)))) as pool:
             futures = [pool.submit(self._run_one, op) for op in operations]
             outcomes = [future.exception() or future.result() for future in futures]

@@ -102,11 +102,10 @@ def run_phase_job(env: WorkerEnv, round_id: str, model_id: str, project: str, ph
             state = JobState(done["outcome"])
             env.ledger.transition(round_id, job, state, ACTIVE, reason=done.get("reason", ""))
         else:
-            record = env.ledger.job(round_id, job)
-            if record is None or record.state.terminal:
+            if env.ledger.start(round_id, job) is None:
+                record = env.ledger.job(round_id, job)
                 log.info("%s is %s; nothing to do", job, record.state if record else "unknown")
                 return record.state if record else None
-            env.ledger.start(round_id, job)
             state = _execute(env, manifest, job, round_id)
         advance(env, manifest, round_id, job, state)
         return state
@@ -118,8 +117,8 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
     model = manifest.spec.model(job.model)
     started = time.time()
     output = None
+    attempt_log = AttemptLog(env.store, env.ledger, round_id, job.model, phase_keys, uuid.uuid4().hex[:12])
     try:
-        attempt_log = AttemptLog(env.store, env.ledger, round_id, job.model, phase_keys, uuid.uuid4().hex[:12])
         runner = OperationRunner(
             client=make_client(model),
             model=model,
@@ -146,7 +145,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
         log.exception("%s failed unexpectedly", job)
         state, reason = JobState.INFRA_FAILED, f"{type(exc).__name__}: {exc}"
     try:
-        attempts = collect_attempts(env.store, phase_keys)
+        attempts = collect_attempts(env.store, phase_keys, attempt_log.written)
         env.store.put_text(phase_keys.calls, calls_jsonl(attempts))
         if state in (JobState.SUCCEEDED, JobState.MODEL_FAILED):
             files = output.files if output else {}

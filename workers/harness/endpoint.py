@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from functools import lru_cache
 from typing import Any
 
 import openai
+from pydantic import BaseModel
 
 from farm.outcomes import InfraFailed
 from farm.spec import EndpointKind, ModelSpec, ToolSchemaMode
@@ -21,23 +23,38 @@ def make_client(model: ModelSpec, simulator_url: str | None = None) -> openai.Op
     if env and not key and model.endpoint.kind is not EndpointKind.SIMULATOR:
         if model.endpoint.kind is EndpointKind.OPENROUTER or model.endpoint.api_key_env:
             raise InfraFailed(f"model {model.id}: environment variable {env} (its API key) is not set")
+    return _client(model.endpoint.url(simulator_url), key or "not-needed", model.endpoint.timeout_s)
+
+
+@lru_cache(maxsize=64)
+def _client(base_url: str, api_key: str, timeout_s: float) -> openai.OpenAI:
+    """One client (and connection pool) per endpoint per process: building one costs ~20 ms of TLS set-up."""
     return openai.OpenAI(
-        base_url=model.endpoint.url(simulator_url),
-        api_key=key or "not-needed",
-        timeout=model.endpoint.timeout_s,
+        base_url=base_url,
+        api_key=api_key,
+        timeout=timeout_s,
         max_retries=0,  # the harness retries, with its own classification and records
     )
 
 
-def tool_of(operation: Operation[Any], mode: ToolSchemaMode) -> dict[str, Any]:
-    schema = operation.ast.model_json_schema()
+@lru_cache(maxsize=256)
+def _parameters(ast: type[BaseModel], mode: ToolSchemaMode) -> dict[str, Any]:
+    schema = ast.model_json_schema()
     if mode is ToolSchemaMode.INLINE:
         from workers.phases.schema_shape import inline_refs
 
         schema = inline_refs(schema, INLINE_DEPTH)
+    return schema
+
+
+def tool_of(operation: Operation[Any], mode: ToolSchemaMode) -> dict[str, Any]:
     return {
         "type": "function",
-        "function": {"name": operation.tool_name, "description": operation.description, "parameters": schema},
+        "function": {
+            "name": operation.tool_name,
+            "description": operation.description,
+            "parameters": _parameters(operation.ast, mode),
+        },
     }
 
 
