@@ -19,6 +19,7 @@ from celery import Celery
 from rich.console import Console
 from rich.live import Live
 
+import scoring.cli as scoring_cli
 from farm import config, keys
 from farm.embedded import EmbeddedFarm
 from farm.ledger import Ledger
@@ -33,6 +34,7 @@ app = typer.Typer(help="benchfarm: benchmark rounds of LLMs on backend generatio
                   no_args_is_help=True, pretty_exceptions_enable=False)
 round_app = typer.Typer(help="Validate, submit, watch, resume and compare rounds.", no_args_is_help=True)
 app.add_typer(round_app, name="round")
+scoring_cli.register(app)
 
 console = Console()
 err = Console(stderr=True)

@@ -58,6 +58,9 @@ return 0
 """
 
 
+SCORE = "score"  # the job after a run's phases: scoring its project tree
+
+
 class RoundExists(Exception):
     """The round id is registered already; only a resume may touch it again."""
 
@@ -66,7 +69,7 @@ class RoundExists(Exception):
 class JobKey:
     model: str
     project: str
-    phase: str  # one of the five phases, or "score"
+    phase: str  # one of the five phases, or SCORE
 
     @property
     def field(self) -> str:
@@ -159,6 +162,17 @@ class Ledger:
             "state": raw["state"],
             **json.loads(raw.get("info", "{}")),
         }
+
+    def append_info(self, round_id: str, key: str, entry: dict[str, Any]) -> None:
+        """Append to a list in the round's info: changes made after submission (the manifest is immutable)."""
+
+        def append(pipe: redis.client.Pipeline) -> None:
+            info = json.loads(pipe.hget(self._round(round_id), "info") or "{}")
+            info.setdefault(key, []).append(entry)
+            pipe.multi()
+            pipe.hset(self._round(round_id), "info", json.dumps(info))
+
+        self.r.transaction(append, self._round(round_id))
 
     def mark_complete_if_done(self, round_id: str) -> bool:
         """Set the round complete once every job is terminal; True when it is (now or before)."""

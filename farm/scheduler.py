@@ -11,10 +11,11 @@ from dataclasses import dataclass
 from celery import Celery
 
 from farm import keys
-from farm.ledger import JobKey, Ledger, RoundExists
+from farm.budget import BudgetBook
+from farm.ledger import SCORE, JobKey, JobRecord, Ledger, RoundExists
 from farm.manifest import Manifest, build_manifest
 from farm.outcomes import JobState
-from farm.queueing import send_phase
+from farm.queueing import send_phase, send_score
 from farm.roundfile import LoadedRound
 from farm.store import Store
 from workers.phases.registry import available
@@ -31,9 +32,13 @@ class Submission:
     resumed: bool
 
 
+def run_jobs(manifest: Manifest, model: str, project: str) -> list[JobKey]:
+    """A run's jobs in order: its phases, then its score job."""
+    return [JobKey(model, project, phase) for phase in [*manifest.spec.phases, SCORE]]
+
+
 def plan_jobs(manifest: Manifest) -> list[JobKey]:
-    spec = manifest.spec
-    return [JobKey(m.id, p, phase) for m in spec.models for p in manifest.projects for phase in spec.phases]
+    return [job for m in manifest.spec.models for p in manifest.projects for job in run_jobs(manifest, m.id, p)]
 
 
 def check_phases(loaded: LoadedRound) -> None:
@@ -65,6 +70,7 @@ def submit(loaded: LoadedRound, store: Store, ledger: Ledger, app: Celery, simul
         ledger.register_round(round_id, plan_jobs(manifest), {"store": store.url})
     except RoundExists:
         raise SubmitRefused(f"round {round_id!r} is registered in the ledger but has no manifest in {store.url}") from None
+    BudgetBook(ledger.r).ensure(round_id, manifest.spec)
     return Submission(manifest, _enqueue_firsts(manifest, ledger, app), resumed=False)
 
 
@@ -93,28 +99,41 @@ def resume(round_id: str, store: Store, ledger: Ledger, app: Celery) -> int:
     manifest = Manifest.model_validate(store.get_json(keys.manifest(round_id)))
     if not ledger.round_exists(round_id):
         ledger.register_round(round_id, plan_jobs(manifest), {"store": store.url})
+    BudgetBook(ledger.r).ensure(round_id, manifest.spec)
     jobs = ledger.jobs(round_id)
     count = 0
     for model in manifest.spec.models:
         for project in manifest.projects:
-            run = [JobKey(model.id, project, phase) for phase in manifest.spec.phases]
+            run = run_jobs(manifest, model.id, project)
             stuck = next((j for j in run if not jobs[j].state.terminal or jobs[j].state in RESUMABLE), None)
             if stuck is None or jobs[stuck].state is JobState.QUEUED:
                 continue
             if jobs[stuck].state is JobState.RUNNING and ledger.lease_held(round_id, stuck):
                 continue
-            index = run.index(stuck)
-            if index and jobs[run[index - 1]].state is not JobState.SUCCEEDED:
+            if not _ready(run, stuck, jobs):
                 continue
-            for later in run[index + 1 :]:
+            for later in run[run.index(stuck) + 1 :]:
                 ledger.transition(round_id, later, JobState.PENDING, {JobState.SKIPPED, JobState.CANCELLED})
             allowed = RESUMABLE | {JobState.PENDING, JobState.RUNNING}
             if ledger.transition(round_id, stuck, JobState.QUEUED, allowed) is not None:
-                send_phase(app, round_id, model.id, project, stuck.phase)
+                if stuck.phase == SCORE:
+                    send_score(app, round_id, model.id, project)
+                else:
+                    send_phase(app, round_id, model.id, project, stuck.phase)
                 count += 1
     if count:
         ledger.reopen(round_id)
     return count
+
+
+def _ready(run: list[JobKey], job: JobKey, jobs: dict[JobKey, JobRecord]) -> bool:
+    """A phase may run once the one before it succeeded; the score job once the phases ended with
+    success or with the model's failure."""
+    before = run[: run.index(job)]
+    if job.phase != SCORE:
+        return not before or jobs[before[-1]].state is JobState.SUCCEEDED
+    states = [jobs[j].state for j in before]
+    return states[-1] is JobState.SUCCEEDED or JobState.MODEL_FAILED in states
 
 
 def cancel(round_id: str, ledger: Ledger) -> int:

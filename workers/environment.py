@@ -9,7 +9,7 @@ from celery import Celery
 from farm import config, keys
 from farm.ledger import JobKey, Ledger
 from farm.manifest import Manifest
-from farm.queueing import send_phase
+from farm.queueing import send_phase, send_score
 from farm.store import Store, open_store
 
 
@@ -41,3 +41,6 @@ class WorkerEnv:
 
     def send_phase(self, round_id: str, job: JobKey) -> None:
         send_phase(self.app, round_id, job.model, job.project, job.phase)
+
+    def send_score(self, round_id: str, job: JobKey) -> None:
+        send_score(self.app, round_id, job.model, job.project)

@@ -20,15 +20,15 @@ from typing import Any
 
 import psutil
 
-from farm import keys
-from farm.ledger import JobKey
+from farm import keys, metrics
+from farm.ledger import SCORE, JobKey
 from farm.manifest import Manifest
 from farm.outcomes import JobEnded, JobState
 from workers.calls import calls_jsonl, collect_attempts, summarize
 from workers.context import AttemptLog, StoreContext
 from workers.environment import WorkerEnv
 from workers.harness.endpoint import make_client
-from workers.harness.gate import LocalGate
+from workers.harness.shared_gate import SharedGate
 from workers.harness.operation import OperationRunner
 from workers.phases.registry import phase_for
 
@@ -117,14 +117,18 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
     model = manifest.spec.model(job.model)
     started = time.time()
     output = None
-    attempt_log = AttemptLog(env.store, env.ledger, round_id, job.model, phase_keys, uuid.uuid4().hex[:12])
+    labels = (round_id, job.model, job.project, job.phase)
+    metrics.job_started(labels)
+    attempt_log = AttemptLog(
+        env.store, env.ledger, round_id, job.model, job.project, job.phase, phase_keys, uuid.uuid4().hex[:12]
+    )
     try:
         runner = OperationRunner(
             client=make_client(model),
             model=model,
             policy=manifest.spec.retry,
             phase=job.phase,
-            gate=LocalGate({model.id: model.concurrency}),
+            gate=SharedGate(env.ledger.r, round_id, manifest.spec),
             record=attempt_log,
         )
         ctx = StoreContext(
@@ -157,6 +161,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
         log.exception("%s: writing artifacts failed", job)
         state, reason = JobState.INFRA_FAILED, f"store: {type(exc).__name__}: {exc}"
     env.ledger.transition(round_id, job, state, {JobState.RUNNING}, reason=reason)
+    metrics.job_ended(labels, state.value, time.time() - started)
     log.info("%s ended %s %s", job, state.value, reason)
     return state
 
@@ -178,18 +183,28 @@ def _result(job: JobKey, state: JobState, reason: str, started: float, output: A
 
 
 def advance(env: WorkerEnv, manifest: Manifest, round_id: str, job: JobKey, state: JobState) -> None:
-    """Queue the run's next phase after a success; otherwise skip the rest of the run."""
+    """After a success queue the run's next phase; after its last phase, or a failure that is the
+    model's, queue its score job; after anything else skip the rest of the run (incomplete, resumable)."""
     phases = manifest.spec.phases
     later = phases[phases.index(job.phase) + 1 :]
     if state is JobState.SUCCEEDED and later:
         nxt = JobKey(job.model, job.project, later[0])
         if env.ledger.transition(round_id, nxt, JobState.QUEUED, {JobState.PENDING}) is not None:
             env.send_phase(round_id, nxt)
-    elif state.terminal:
-        for phase in later:
-            env.ledger.transition(
-                round_id, JobKey(job.model, job.project, phase), JobState.SKIPPED, {JobState.PENDING},
-                reason=f"{job.phase} ended {state.value}",
-            )
-    if state.terminal:
-        env.ledger.mark_complete_if_done(round_id)
+        return
+    if not state.terminal:
+        return
+    for phase in later:
+        env.ledger.transition(
+            round_id, JobKey(job.model, job.project, phase), JobState.SKIPPED, {JobState.PENDING},
+            reason=f"{job.phase} ended {state.value}",
+        )  # fmt: skip
+    score = JobKey(job.model, job.project, SCORE)
+    if state in (JobState.SUCCEEDED, JobState.MODEL_FAILED):
+        if env.ledger.transition(round_id, score, JobState.QUEUED, {JobState.PENDING}) is not None:
+            env.send_score(round_id, score)
+    else:
+        env.ledger.transition(
+            round_id, score, JobState.SKIPPED, {JobState.PENDING}, reason=f"run incomplete: {job.phase} {state.value}"
+        )
+    env.ledger.mark_complete_if_done(round_id)

@@ -51,8 +51,12 @@ def test_demo_runs_to_completion_and_status_reads_it_back(tmp_path: Path) -> Non
     status = _farm("round", "status", round_id, "--json", store=store)
     assert status.returncode == 0, status.stderr
     snap = json.loads(status.stdout)
-    states = {run["model"]: run["jobs"]["analyze"]["state"] for run in snap["runs"]}
-    assert states == {"sim/clean": "succeeded", "sim/learner": "succeeded", "sim/broken": "model_failed"}
+    states = {run["model"]: (run["jobs"]["analyze"]["state"], run["jobs"]["score"]["state"]) for run in snap["runs"]}
+    assert states == {
+        "sim/clean": ("succeeded", "succeeded"),
+        "sim/learner": ("succeeded", "succeeded"),
+        "sim/broken": ("model_failed", "succeeded"),
+    }
     assert snap["state"] == "complete" and snap["usage"]["sim/clean"]["cost_usd"] > 0
 
     missing = _farm("round", "status", "nope", store=store)

@@ -28,8 +28,16 @@ def test_three_scripted_models_end_three_ways(
     assert submission.enqueued == 3 and not submission.resumed
     wait_complete(ledger, "e2e")
 
-    states = {job.model: rec.state for job, rec in ledger.jobs("e2e").items()}
-    assert states == {"sim/clean": JobState.SUCCEEDED, "sim/learner": JobState.SUCCEEDED, "sim/broken": JobState.MODEL_FAILED}
+    states = {(job.model, job.phase): rec.state for job, rec in ledger.jobs("e2e").items()}
+    assert states == {
+        ("sim/clean", "analyze"): JobState.SUCCEEDED, ("sim/clean", "score"): JobState.SUCCEEDED,
+        ("sim/learner", "analyze"): JobState.SUCCEEDED, ("sim/learner", "score"): JobState.SUCCEEDED,
+        ("sim/broken", "analyze"): JobState.MODEL_FAILED, ("sim/broken", "score"): JobState.SUCCEEDED,
+    }  # fmt: skip
+    # Every run that ended for the model is scored; analysis alone has no source, so the gate fails.
+    for model in ("sim/clean", "sim/learner", "sim/broken"):
+        score = local_store.get_json(keys.RunKeys("e2e", model, "todo").score)
+        assert (score["total"], score["gate"]["failedAt"], score["gate"]["counts"]) == (0, "no-source", {"GATE001": 1})
 
     clean = keys.RunKeys("e2e", "sim/clean", "todo")
     result = local_store.get_json(clean.phase("analyze").result)

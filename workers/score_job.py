@@ -1,0 +1,56 @@
+"""The score job: materialise a run's project tree from the store, score it, store `score.json`.
+
+Scoring is a pure function of the tree (the `scoring` package), so a redelivered score job just
+finds `score.json` and stops; a toolchain or store failure is the farm's fault (infra_failed),
+never the model's.
+"""
+
+from __future__ import annotations
+
+import logging
+import tempfile
+from pathlib import Path
+
+import scoring
+from farm import keys
+from farm.ledger import SCORE, JobKey
+from farm.outcomes import JobState
+from workers.environment import WorkerEnv
+from workers.jobs import ACTIVE, lease
+
+log = logging.getLogger("benchfarm.score")
+
+
+def run_score_job(env: WorkerEnv, round_id: str, model_id: str, project: str) -> JobState | None:
+    job = JobKey(model_id, project, SCORE)
+    run_keys = keys.RunKeys(round_id, model_id, project)
+    with lease(env, round_id, job) as held:
+        if not held:
+            log.info("%s: another delivery holds the lease; leaving it to that one", job)
+            return None
+        if env.store.exists(run_keys.score):
+            state = JobState.SUCCEEDED
+            env.ledger.transition(round_id, job, state, ACTIVE, reason="")
+        elif env.ledger.start(round_id, job) is None:
+            record = env.ledger.job(round_id, job)
+            return record.state if record else None
+        else:
+            state, reason = _score(env, round_id, run_keys)
+            env.ledger.transition(round_id, job, state, {JobState.RUNNING}, reason=reason)
+            log.info("%s ended %s %s", job, state.value, reason)
+        env.ledger.mark_complete_if_done(round_id)
+        return state
+
+
+def _score(env: WorkerEnv, round_id: str, run_keys: keys.RunKeys) -> tuple[JobState, str]:
+    weights = env.manifest(round_id).rubric_weights
+    try:
+        with tempfile.TemporaryDirectory(prefix="farm-score-") as tmp:
+            root = Path(tmp)
+            env.store.materialize(run_keys.tree, root)
+            report = scoring.score_tree(root, weights)
+        env.store.put_text(run_keys.score, report.to_json())
+    except Exception as exc:  # noqa: BLE001 - toolchain, store or scorer failure: the farm's, not the model's
+        log.exception("scoring %s failed", run_keys.prefix)
+        return JobState.INFRA_FAILED, f"scoring: {type(exc).__name__}: {exc}"
+    return JobState.SUCCEEDED, f"total {report.total} ({report.grade})"
