@@ -131,7 +131,7 @@ def _submit_and_watch(farm: Farm, loaded, watch_live: bool) -> None:  # noqa: AN
         if farm.embedded:
             console.print("[dim]embedded farm: watching until the round completes (Ctrl-C stops it; resume later)[/]")
         watch(farm, sub.manifest.round, until_complete=True)
-        console.print(f"artifacts: {farm.store.url.rstrip('/')}/rounds/{sub.manifest.round}/")
+        console.print(f"\nartifacts: {farm.store.url.rstrip('/')}/rounds/{sub.manifest.round}/")
 
 
 @round_app.command("submit")

@@ -10,7 +10,7 @@ from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
-from farm.ledger import Ledger
+from farm.ledger import SCORE, Ledger
 from farm.outcomes import JobState
 
 STYLE = {
@@ -67,9 +67,9 @@ def _phases(snap: dict[str, Any]) -> list[str]:
     return seen
 
 
-def _cell(job: dict[str, Any]) -> Text:
+def _cell(phase: str, job: dict[str, Any]) -> Text:
     state = JobState(job["state"])
-    label = state.value
+    label = job["reason"] if phase == SCORE and state is JobState.SUCCEEDED and job["reason"] else state.value
     if job["elapsed_s"] is not None and state is not JobState.PENDING:
         label += f" {job['elapsed_s']:.1f}s"
     if job["deliveries"] > 1:
@@ -85,7 +85,7 @@ def render(snap: dict[str, Any]) -> Group:
     for phase in phases:
         table.add_column(phase)
     for run in snap["runs"]:
-        table.add_row(run["model"], run["project"], *(_cell(run["jobs"][p]) if p in run["jobs"] else "" for p in phases))
+        table.add_row(run["model"], run["project"], *(_cell(p, run["jobs"][p]) if p in run["jobs"] else "" for p in phases))
     usage = Table(title="usage", title_justify="left")
     for column in ("model", "attempts", "input", "cached", "output", "reasoning", "cost USD"):
         usage.add_column(column, justify="right" if column != "model" else "left")
@@ -105,7 +105,7 @@ def render(snap: dict[str, Any]) -> Group:
         Text(f"  {run['model']} × {run['project']} × {phase}: {job['reason']}", style="dim")
         for run in snap["runs"]
         for phase, job in run["jobs"].items()
-        if job["reason"] and job["state"] != JobState.SKIPPED.value
+        if job["reason"] and job["state"] not in (JobState.SKIPPED.value, JobState.SUCCEEDED.value)
     ]
     parts: list[Any] = [table, Text(f"{snap['jobs']} jobs — {counts} — elapsed {elapsed}")]
     if reasons:
