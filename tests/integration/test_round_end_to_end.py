@@ -23,7 +23,7 @@ def test_three_scripted_models_end_three_ways(
     redis_url: str, ledger: Ledger, local_store, sim: SimServer, start_worker: Callable[..., WorkerProcess]  # noqa: ANN001
 ) -> None:
     start_worker(redis_url, local_store.url, concurrency=2)
-    loaded = sim_round("e2e", ["sim/clean", "sim/learner", "sim/broken"])
+    loaded = sim_round("e2e", ["sim/clean", "sim/learner", "sim/broken"], phases=["analyze"])
     submission = submit_round(loaded, local_store, redis_url, sim.base_url)
     assert submission.enqueued == 3 and not submission.resumed
     wait_complete(ledger, "e2e")
@@ -67,7 +67,7 @@ def test_three_scripted_models_end_three_ways(
 
     again = submit_round(loaded, local_store, redis_url, sim.base_url)
     assert again.resumed and again.enqueued == 0
-    changed = sim_round("e2e", ["sim/clean"])
+    changed = sim_round("e2e", ["sim/clean"], phases=["analyze"])
     with pytest.raises(SubmitRefused, match="different spec"):
         submit_round(changed, local_store, redis_url, sim.base_url)
 
@@ -78,10 +78,30 @@ def test_round_on_s3_store(
 ) -> None:  # fmt: skip
     store = open_store(s3_store_url, s3_endpoint)
     start_worker(redis_url, s3_store_url, extra_env={"FARM_S3_ENDPOINT": s3_endpoint})
-    submit_round(sim_round("s3round", ["sim/clean"]), store, redis_url, sim.base_url)
+    submit_round(sim_round("s3round", ["sim/clean"], phases=["analyze"]), store, redis_url, sim.base_url)
     wait_complete(ledger, "s3round")
     assert ledger.job("s3round", JobKey("sim/clean", "todo", "analyze")).state is JobState.SUCCEEDED
     run = keys.RunKeys("s3round", "sim/clean", "todo")
     assert store.get_json(run.phase("analyze").result)["outcome"] == "succeeded"
     assert run.tree + "README.md" in store.list(run.tree)
     assert store.get_json(keys.manifest("s3round"))["round"] == "s3round"
+
+
+def test_analyze_database_interface_with_compiler_feedback(
+    redis_url: str, ledger: Ledger, local_store, sim: SimServer, start_worker: Callable[..., WorkerProcess]  # noqa: ANN001
+) -> None:
+    """The learner's dangling foreign key and missing DTO type are fixed after the compilers' diagnostics."""
+    start_worker(redis_url, local_store.url, concurrency=2)
+    submit_round(sim_round("three", ["sim/clean", "sim/learner"]), local_store, redis_url, sim.base_url)
+    wait_complete(ledger, "three", timeout=120)
+    assert {rec.state for rec in ledger.jobs("three").values()} == {JobState.SUCCEEDED}
+    learner = keys.RunKeys("three", "sim/learner", "todo")
+    for phase in ("database", "interface"):
+        result = local_store.get_json(learner.phase(phase).result)
+        assert result["calls"]["totals"]["outcome:compile_failure"] == 1, phase
+    assert local_store.get_json(learner.phase("database").result)["summary"] == {"fields": 33, "models": 4, "namespaces": 2}
+    tree = {k.removeprefix(learner.tree) for k in local_store.list(learner.tree)}
+    assert {"prisma/schema/todos.prisma", "docs/ERD.md", "openapi.json", "src/ApiModule.ts"} <= tree
+    score = local_store.get_json(learner.score)
+    assert score["gate"]["passed"] and score["gate"]["counts"] == {"TS2307": 24}  # providers come with Realize
+    assert score["total"] > 0

@@ -26,7 +26,7 @@ def test_killed_worker_job_is_redelivered_and_completes_without_double_billing(
 ) -> None:  # fmt: skip
     sim_admin.inject("slow", model="sim/clean", count=100, delay=0.4)  # every answer takes 0.4 s
     worker = start_worker(redis_url, local_store.url, concurrency=1)
-    submit_round(sim_round("kill", ["sim/clean"], operation_concurrency=1), local_store, redis_url, sim.base_url)
+    submit_round(sim_round("kill", ["sim/clean"], operation_concurrency=1, phases=["analyze"]), local_store, redis_url, sim.base_url)
     phase = keys.RunKeys("kill", "sim/clean", "todo").phase("analyze")
 
     wait_until(lambda: len(local_store.list(phase.ops)) >= 2, 30, "two operations checkpointed")

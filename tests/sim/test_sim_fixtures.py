@@ -151,7 +151,7 @@ def test_a_bad_book_key_names_the_file_and_key(scripts_dir: Path) -> None:
 
 
 def test_an_answer_in_two_files_of_a_book_is_refused(scripts_dir: Path) -> None:
-    (scripts_dir / "answers" / "todo").mkdir()
+    (scripts_dir / "answers" / "todo").mkdir(exist_ok=True)
     (scripts_dir / "answers" / "todo" / "more.yaml").write_text("analyze/plan: {actors: []}\n")
     message = _error(scripts_dir)
     assert "more.yaml" in message and "'analyze/plan'" in message and "already in" in message

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from workers.phases.analyze.phase import AnalyzePhase
 from workers.phases.base import Phase
+from workers.phases.database.phase import DatabasePhase
+from workers.phases.interface.phase import InterfacePhase
 
-_PHASES: dict[str, type[Phase]] = {AnalyzePhase.name: AnalyzePhase}
+_PHASES: dict[str, type[Phase]] = {phase.name: phase for phase in (AnalyzePhase, DatabasePhase, InterfacePhase)}
 
 
 def available() -> list[str]:

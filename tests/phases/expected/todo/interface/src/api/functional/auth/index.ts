@@ -1,0 +1,1 @@
+export * as member from "./member";

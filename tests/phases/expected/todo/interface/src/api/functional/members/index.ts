@@ -1,0 +1,1 @@
+export * as me from "./me";

@@ -1,0 +1,1 @@
+export * as todos from "./todos";

@@ -1,0 +1,157 @@
+"""Emit NestJS controllers (one per SDK namespace), the module registering them, and error mapping.
+
+A controller method only binds the request (actor, path parameters, query, body) and calls the
+provider Realize will write (names fixed in `contract`); provider errors go through
+`toHttpException`, so a missing row or a unique violation reaches the client as 404 / 409.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+from workers.phases.interface import contract
+from workers.phases.interface.ast import Route
+from workers.phases.interface.tsdoc import jsdoc
+
+MODULE_FILE = "src/ApiModule.ts"
+HTTP_EXCEPTION_MODULE = "utils/toHttpException"
+
+_TO_HTTP_EXCEPTION = '''\
+import {
+  BadRequestException,
+  ConflictException,
+  HttpException,
+  InternalServerErrorException,
+  NotFoundException,
+} from "@nestjs/common";
+
+/**
+ * The HTTP error a client receives for an error thrown by a provider.
+ *
+ * Providers throw Nest's HTTP exceptions for expected failures; Prisma's known request errors map
+ * by code (record not found 404, unique violation 409, broken reference 400); anything else is a
+ * 500 that does not leak internals.
+ */
+export function toHttpException(error: unknown): HttpException {
+  if (error instanceof HttpException) {
+    return error;
+  }
+  const code =
+    typeof error === "object" && error !== null && "code" in error
+      ? String((error as { code: unknown }).code)
+      : undefined;
+  switch (code) {
+    case "P2025":
+      return new NotFoundException("The record does not exist.");
+    case "P2002":
+      return new ConflictException("A record with these unique values already exists.");
+    case "P2003":
+      return new BadRequestException("A referenced record does not exist.");
+    default:
+      return new InternalServerErrorException();
+  }
+}
+'''
+
+_DECORATORS = {"get": "Get", "post": "Post", "put": "Put", "patch": "Patch", "delete": "Delete"}
+
+
+def _prefix(routes: list[Route]) -> list[str]:
+    """Longest run of leading path segments all routes of a controller share."""
+    paths = [contract.segments(route.path) for route in routes]
+    shared: list[str] = []
+    for column in zip(*paths, strict=False):
+        if len(set(column)) != 1:
+            break
+        shared.append(column[0])
+    return shared
+
+
+def _nest_path(segments: list[str]) -> str:
+    return "/".join(":" + s[1:-1] if contract.is_parameter(s) else s for s in segments)
+
+
+def _method(route: Route, prefix_length: int, up: str, imports: dict[str, set[str]]) -> str:
+    provider = contract.provider_name(route.method, route.path)
+    imports[f"{up}{contract.provider_module(provider)}"].add(provider)
+    parameters: list[str] = []
+    props: list[str] = []
+    tags: list[str] = []
+    if route.authorization is not None:
+        decorator, payload = contract.auth_decorator(route.authorization), contract.auth_payload(route.authorization)
+        imports[f"{up}{contract.auth_decorator_module(route.authorization)}"].add(decorator)
+        imports[f"{up}{contract.auth_payload_module(route.authorization)}"].add(payload)
+        parameters.append(f"@{decorator}() {route.authorization}: {payload}")
+        props.append(route.authorization)
+        tags.append(f"@param {route.authorization} The authorized {route.authorization}")
+    for parameter in route.parameters:
+        pipe = {"uuid": ", ParseUUIDPipe", "integer": ", ParseIntPipe"}.get(parameter.format, "")
+        imports["@nestjs/common"].update({"Param", *([pipe[2:]] if pipe else [])})
+        parameters.append(f'@Param("{parameter.name}"{pipe}) {parameter.name}: {contract.parameter_type(parameter.format)}')
+        props.append(parameter.name)
+        tags.append(f"@param {parameter.name} {parameter.description}")
+    for kind, decorator, type_name in (("query", "Query", route.query), ("body", "Body", route.request_body)):
+        if type_name is not None:
+            imports["@nestjs/common"].add(decorator)
+            imports[f"{up}{contract.structure_module(type_name)}"].add(contract.type_base(type_name))
+            parameters.append(f"@{decorator}() {kind}: {type_name}")
+            props.append(kind)
+            tags.append(f"@param {kind} {type_name}")
+    if route.response_body is not None:
+        imports[f"{up}{contract.structure_module(route.response_body)}"].add(contract.type_base(route.response_body))
+        tags.append(f"@returns {route.response_body}")
+    decorator = _DECORATORS[route.method]
+    imports["@nestjs/common"].add(decorator)
+    sub_path = _nest_path(contract.segments(route.path)[prefix_length:])
+    route_arg = f'"{sub_path}"' if sub_path else ""
+    signature = "".join(f"\n    {parameter}," for parameter in parameters)
+    call = f"{provider}({{ {', '.join(props)} }})" if props else f"{provider}({{}})"
+    doc = jsdoc([route.summary, route.description], [*tags, f"@route {route.method.upper()} {route.path}"], "  ")
+    return (
+        f"{doc}\n  @{decorator}({route_arg})\n"
+        f"  public async {route.name}({signature}{chr(10) + '  ' if signature else ''}): "
+        f"Promise<{route.response_body or 'void'}> {{\n"
+        f"    try {{\n      return await {call};\n    }} catch (error) {{\n"
+        f"      throw toHttpException(error);\n    }}\n  }}"
+    )
+
+
+def _import_lines(imports: dict[str, set[str]]) -> list[str]:
+    external = sorted(module for module in imports if not module.startswith("."))
+    local = sorted(module for module in imports if module.startswith("."))
+    return [f'import {{ {", ".join(sorted(imports[module]))} }} from "{module}";' for module in external + local]
+
+
+def _controller(chain: tuple[str, ...], routes: list[Route]) -> str:
+    up = "../" * (len(chain) + 1)
+    prefix = _prefix(routes)
+    imports: dict[str, set[str]] = defaultdict(set)
+    imports["@nestjs/common"].add("Controller")
+    imports[f"{up}{HTTP_EXCEPTION_MODULE}"].add("toHttpException")
+    methods = [_method(route, len(prefix), up, imports) for route in routes]
+    listed = ", ".join(f"{route.method.upper()} {route.path}" for route in routes)
+    doc = jsdoc([f"Routes of api.functional.{'.'.join(chain)}: {listed}."])
+    body = "\n\n".join(methods)
+    return (
+        "\n".join(_import_lines(imports))
+        + f'\n\n{doc}\n@Controller("{_nest_path(prefix)}")\nexport class {contract.controller_class(chain)} {{\n{body}\n}}\n'
+    )
+
+
+def emit_controllers(routes: list[Route]) -> dict[str, str]:
+    """Controllers, `src/ApiModule.ts` and `src/utils/toHttpException.ts`."""
+    by_chain: dict[tuple[str, ...], list[Route]] = defaultdict(list)
+    for route in routes:
+        by_chain[contract.sdk_chain(route.path, route.name)].append(route)
+    files = {f"src/{HTTP_EXCEPTION_MODULE}.ts": _TO_HTTP_EXCEPTION}
+    for chain, members in sorted(by_chain.items()):
+        files[f"src/{contract.controller_module(chain)}.ts"] = _controller(chain, members)
+    classes = [(contract.controller_class(chain), contract.controller_module(chain)) for chain in sorted(by_chain)]
+    imports = "\n".join(f'import {{ {name} }} from "./{module}";' for name, module in classes)
+    listed = "".join(f"\n    {name}," for name, _ in classes)
+    files[MODULE_FILE] = (
+        f'import {{ Module }} from "@nestjs/common";\n\n{imports}\n\n'
+        + jsdoc(["Registers every generated controller; the application's root module imports it."])
+        + f"\n@Module({{\n  controllers: [{listed}\n  ],\n}})\nexport class ApiModule {{}}\n"
+    )
+    return files
