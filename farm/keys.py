@@ -46,6 +46,11 @@ class PhaseKeys:
         return self.prefix + "result.json"
 
     @property
+    def outcome(self) -> str:
+        """Why the phase ended without a result (infra failure, budget stop): never a finished phase."""
+        return self.prefix + "outcome.json"
+
+    @property
     def ast(self) -> str:
         return self.prefix + "ast.json"
 

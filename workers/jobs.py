@@ -157,6 +157,8 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
                 env.store.put_tree(run_keys.tree, files)
                 env.store.put_json(phase_keys.ast, output.ast)
             env.store.put_json(phase_keys.result, _result(job, state, reason, started, output, attempts))
+        else:
+            env.store.put_json(phase_keys.outcome, {"outcome": state.value, "reason": reason})
     except Exception as exc:  # noqa: BLE001
         log.exception("%s: writing artifacts failed", job)
         state, reason = JobState.INFRA_FAILED, f"store: {type(exc).__name__}: {exc}"

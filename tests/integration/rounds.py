@@ -17,10 +17,11 @@ from tests.servers import wait_until
 DEMO = Path(__file__).resolve().parents[2] / "farm" / "demo_round.yaml"
 
 
-def sim_round(round_id: str, models: list[str], **overrides: Any) -> LoadedRound:
+def sim_round(round_id: str, model_ids: list[str], **overrides: Any) -> LoadedRound:
+    """The demo round with only the named demo models (or `models=[...]` specs given whole)."""
     data = yaml.safe_load(DEMO.read_text())
     data["round"] = round_id
-    data["models"] = [m for m in data["models"] if m["id"] in models]
+    data["models"] = [m for m in data["models"] if m["id"] in model_ids]
     data.update(overrides)
     return parse_round(data, "test-round", DEMO.parent)
 

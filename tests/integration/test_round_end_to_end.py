@@ -12,6 +12,7 @@ from farm.ledger import JobKey, Ledger
 from farm.outcomes import JobState
 from farm.scheduler import SubmitRefused
 from farm.sim import SimServer
+from farm.leaderboard import build_leaderboard
 from farm.store import open_store
 from tests.integration.rounds import sim_round, submit_round, wait_complete
 from tests.servers import WorkerProcess
@@ -105,3 +106,24 @@ def test_analyze_database_interface_with_compiler_feedback(
     score = local_store.get_json(learner.score)
     assert score["gate"]["passed"] and score["gate"]["counts"] == {"TS2307": 24}  # providers come with Realize
     assert score["total"] > 0
+
+
+def test_a_budget_stop_is_an_incomplete_run_not_a_low_score(
+    redis_url: str, ledger: Ledger, local_store, sim: SimServer, start_worker: Callable[..., WorkerProcess]  # noqa: ANN001
+) -> None:
+    start_worker(redis_url, local_store.url, concurrency=2)
+    models = [{"id": m, "endpoint": {"kind": "simulator"}, "prices": {"input": 0.1, "output": 0.3}}
+              for m in ("sim/clean", "sim/unpaid")]  # sim/unpaid: the provider answers 402 to every call
+    submit_round(sim_round("unpaid", [], phases=["analyze"], models=models), local_store, redis_url, sim.base_url)
+    wait_complete(ledger, "unpaid")
+    assert ledger.job("unpaid", JobKey("sim/unpaid", "todo", "analyze")).state is JobState.BUDGET_STOPPED
+    assert ledger.job("unpaid", JobKey("sim/unpaid", "todo", "score")).state is JobState.SKIPPED
+    phase = keys.RunKeys("unpaid", "sim/unpaid", "todo").phase("analyze")
+    assert not local_store.exists(phase.result)
+    assert local_store.get_json(phase.outcome)["outcome"] == "budget_stopped"
+
+    board = build_leaderboard(local_store, "unpaid")
+    rows = {row.model: row for row in board.models}
+    assert rows["sim/clean"].total is not None
+    (run,) = rows["sim/unpaid"].runs
+    assert run.incomplete is not None and run.incomplete.kind == "budget" and "402" in run.incomplete.detail

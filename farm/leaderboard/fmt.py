@@ -1,0 +1,70 @@
+"""Number and label formatting shared by the table, Markdown and HTML renderings (one voice everywhere)."""
+
+from __future__ import annotations
+
+from farm.leaderboard.model import Incomplete, Leaderboard, PhaseEntry, PhaseState
+
+DASH = "—"
+INCOMPLETE = "incomplete"
+
+KIND_LABEL = {"infra": "infra", "budget": "budget", "not_finished": "not finished"}
+
+
+def score(value: float | None) -> str:
+    return DASH if value is None else f"{value:.1f}"
+
+
+def rate(value: float | None) -> str:
+    return DASH if value is None else f"{100 * value:.1f}%"
+
+
+def usd(value: float) -> str:
+    return f"${value:,.2f}" if value >= 1 else f"${value:.4f}"
+
+
+def tokens(count: int) -> str:
+    """1234567 -> 1.23M, 45600 -> 45.6k: token counts span six orders of magnitude."""
+    for divisor, suffix in ((1_000_000_000, "B"), (1_000_000, "M"), (1_000, "k")):
+        if count >= divisor:
+            return f"{count / divisor:.3g}{suffix}"
+    return str(count)
+
+
+def signed(delta: float | None, digits: int = 1) -> str:
+    if delta is None:
+        return DASH
+    return f"{delta:+.{digits}f}" if round(delta, digits) != 0 else f"{0:.{digits}f}"
+
+
+def incomplete(entry: Incomplete) -> str:
+    """'incomplete (infra): database ended without a result (infrastructure failure)'."""
+    return f"{INCOMPLETE} ({KIND_LABEL[entry.kind]}): {entry.detail}"
+
+
+def phase_cell(entry: PhaseEntry) -> str:
+    """What a phase produced ('3 actors · 5 documents'), or how it ended when it produced nothing to count."""
+    if entry.state is PhaseState.SUCCEEDED:
+        return " · ".join(f"{value} {name.replace('_', ' ')}" for name, value in sorted(entry.summary.items())) or "ok"
+    if entry.state is PhaseState.MODEL_FAILED:
+        return "model failed"
+    return KIND_LABEL.get(entry.state.value, entry.state.value.replace("_", " "))
+
+
+def how_to_read(board: Leaderboard) -> list[str]:
+    """The page's reading notes, as plain sentences every format shows alike."""
+    weights = ", ".join(f"{axis} {weight:g}" for axis, weight in board.axis_weights.items())
+    return [
+        f"Total: each run's score under the static rubric (weight set {board.weights}: {weights}), averaged "
+        "over the model's scored projects. Grades: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else F. "
+        "Ties rank the cheaper model first.",
+        "Incomplete runs (stopped by an infrastructure failure or the budget, or not finished) are left out "
+        "of the mean and marked; they never count against the model. A run the model failed is scored on "
+        "what it produced.",
+        "FCSR, function-calling success rate: the share of operations whose first answered call was a valid "
+        "function call that passed our compilers (1st), and that got there within the retries (retries). "
+        "Counted over the operations of every phase of the scored runs, so each operation weighs the same.",
+        "Cost (USD) and tokens are those of the scored runs: the same work the total describes. Input tokens "
+        "include the cached ones, output tokens the reasoning ones.",
+        "Axis means: a run whose compilation gate failed counts 0 on every axis; an axis the scorer did not "
+        "run (golden) is left out.",
+    ]

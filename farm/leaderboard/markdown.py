@@ -1,0 +1,62 @@
+"""The leaderboard as GitHub-flavoured Markdown, for release notes and READMEs."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from farm.leaderboard import fmt
+from farm.leaderboard.model import Leaderboard, ModelEntry, RunEntry
+
+
+def _table(header: list[str], align: str, rows: Iterable[list[str]]) -> list[str]:
+    """align: one of l, c, r per column."""
+    marks = {"l": ":--", "c": ":-:", "r": "--:"}
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join(marks[a] for a in align) + "|"]
+    lines += ["| " + " | ".join(cell.replace("|", "\\|") for cell in row) + " |" for row in rows]
+    return lines
+
+
+def _run(run: RunEntry) -> str:
+    if run.incomplete is not None:
+        return f"⚠ {fmt.INCOMPLETE} ({fmt.KIND_LABEL[run.incomplete.kind]})"
+    assert run.score is not None
+    return f"{run.score.total} {run.score.grade}"
+
+
+def _model(entry: ModelEntry) -> str:
+    marker = f" ⚠ {fmt.INCOMPLETE}: {', '.join(entry.incomplete_runs)}" if entry.incomplete_runs else ""
+    return f"`{entry.model}`{marker}"
+
+
+def render_markdown(board: Leaderboard) -> str:
+    meta = [board.date, f"weights `{board.weights}`", f"phases: {', '.join(board.phases)}"]
+    if board.scorer_versions:
+        meta.append(f"scorer {', '.join(board.scorer_versions)}")
+    lines = [f"# benchfarm leaderboard — round {board.round}", ""]
+    if board.description:
+        lines += [board.description, ""]
+    lines += [" · ".join(meta), "", "## Ranking", ""]
+    lines += _table(
+        ["#", "Model", "Total", "Grade", *board.projects, "Cost", "Tokens in / cached / out / reasoning",
+         "FCSR 1st", "FCSR retries"],
+        "rlrc" + "c" * len(board.projects) + "rrrr",
+        ([str(e.rank), _model(e), fmt.score(e.total), e.grade or fmt.DASH, *(_run(e.run(p)) for p in board.projects),
+          fmt.usd(e.usage.cost_usd),
+          " / ".join(fmt.tokens(n) for n in (e.usage.input_tokens, e.usage.cached_tokens, e.usage.output_tokens,
+                                             e.usage.reasoning_tokens)),
+          fmt.rate(e.fcsr.first_attempt_rate), fmt.rate(e.fcsr.after_retries_rate)] for e in board.models),
+    )
+    if board.axes:
+        lines += ["", "## Axes (mean over scored runs)", ""]
+        lines += _table(["Model", *(f"{a} ({board.axis_weights[a]:g})" for a in board.axes)], "l" + "r" * len(board.axes),
+                        ([f"`{e.model}`", *(fmt.score(e.axes.get(a)) for a in board.axes)] for e in board.models))
+    lines += ["", "## What each phase produced", ""]
+    lines += _table(["Model", "Project", *board.phases], "ll" + "l" * len(board.phases),
+                    ([f"`{e.model}`", run.project, *(fmt.phase_cell(p) for p in run.phases)]
+                     for e in board.models for run in e.runs))
+    incomplete = [f"- `{e.model}` × {run.project}: {fmt.incomplete(run.incomplete)}"
+                  for e in board.models for run in e.runs if run.incomplete is not None]
+    if incomplete:
+        lines += ["", "## Incomplete runs", "", *incomplete]
+    lines += ["", "## How to read this", "", *(f"- {note}" for note in fmt.how_to_read(board))]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,168 @@
+"""The leaderboard as data: what every renderer (table, Markdown, JSON, HTML) and `compare` read."""
+
+from __future__ import annotations
+
+import json
+from enum import StrEnum
+
+from pydantic import BaseModel, ConfigDict, computed_field
+
+# Model totals and axis means keep two decimals, rates four, costs six: enough to rank, and the
+# JSON stays byte-stable (no float noise from summation order).
+SCORE_DIGITS = 2
+RATE_DIGITS = 4
+COST_DIGITS = 6
+
+
+class Record(BaseModel):
+    """Immutable and strict: a renderer cannot alter the data, a typo in a field name fails."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class PhaseState(StrEnum):
+    SUCCEEDED = "succeeded"
+    MODEL_FAILED = "model_failed"
+    SKIPPED = "skipped"  # after a model_failed phase: never run, by design
+    INFRA = "infra"  # ended without a result (transport / serving stack / store failure)
+    BUDGET = "budget"  # ended without a result after the provider refused payment (402)
+    NOT_FINISHED = "not_finished"  # queued, running or cancelled: no trace of an end yet
+    PENDING = "pending"  # after an unfinished phase: waits for it
+
+
+class IncompleteKind(StrEnum):
+    """Why a run has no score; none of these counts against the model."""
+
+    INFRA = "infra"
+    BUDGET = "budget"
+    NOT_FINISHED = "not_finished"
+
+
+class Usage(Record):
+    """Tokens by kind and cost, as the harness metered them."""
+
+    input_tokens: int = 0
+    cached_tokens: int = 0
+    output_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_usd: float = 0.0
+
+    def __add__(self, other: Usage) -> Usage:
+        return Usage(
+            input_tokens=self.input_tokens + other.input_tokens,
+            cached_tokens=self.cached_tokens + other.cached_tokens,
+            output_tokens=self.output_tokens + other.output_tokens,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
+            cost_usd=round(self.cost_usd + other.cost_usd, COST_DIGITS),
+        )
+
+    @classmethod
+    def total(cls, parts: list[Usage]) -> Usage:
+        return sum(parts, cls())
+
+
+class Fcsr(Record):
+    """Function-calling success counted per operation, so rates weigh operations, not phases.
+
+    `operations` are those that got at least one answer from the model (an operation that only
+    met transport faults says nothing about the model).
+    """
+
+    operations: int = 0
+    first_attempt: int = 0
+    after_retries: int = 0
+
+    def __add__(self, other: Fcsr) -> Fcsr:
+        return Fcsr(
+            operations=self.operations + other.operations,
+            first_attempt=self.first_attempt + other.first_attempt,
+            after_retries=self.after_retries + other.after_retries,
+        )
+
+    @classmethod
+    def total(cls, parts: list[Fcsr]) -> Fcsr:
+        return sum(parts, cls())
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def first_attempt_rate(self) -> float | None:
+        return round(self.first_attempt / self.operations, RATE_DIGITS) if self.operations else None
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def after_retries_rate(self) -> float | None:
+        return round(self.after_retries / self.operations, RATE_DIGITS) if self.operations else None
+
+
+class PhaseEntry(Record):
+    phase: str
+    state: PhaseState
+    reason: str = ""
+    summary: dict[str, int | float | str] = {}
+
+
+class Incomplete(Record):
+    kind: IncompleteKind
+    phase: str | None  # None: every phase ended, the score is not written yet
+    detail: str
+
+
+class RunScore(Record):
+    total: int
+    grade: str
+    gate_passed: bool
+    axes: dict[str, int]  # empty when the gate failed
+    scorer_version: str
+
+
+class RunEntry(Record):
+    project: str
+    phases: list[PhaseEntry]
+    incomplete: Incomplete | None
+    score: RunScore | None  # None exactly when incomplete
+    usage: Usage
+    fcsr: Fcsr
+
+
+class ModelEntry(Record):
+    rank: int
+    model: str
+    total: float | None  # mean over scored runs; None when no run is scored
+    grade: str | None
+    axes: dict[str, float]
+    usage: Usage  # over scored runs: the same work the total describes
+    fcsr: Fcsr  # over scored runs
+    runs: list[RunEntry]
+
+    @computed_field  # type: ignore[prop-decorator]
+    @property
+    def incomplete_runs(self) -> list[str]:
+        """Projects whose run is left out of the total."""
+        return [run.project for run in self.runs if run.incomplete is not None]
+
+    def run(self, project: str) -> RunEntry:
+        return next(run for run in self.runs if run.project == project)
+
+
+class Leaderboard(Record):
+    round: str
+    description: str
+    created_at: str  # the manifest's: the only timestamp in the output
+    weights: str
+    axis_weights: dict[str, float]
+    scorer_versions: list[str]
+    phases: list[str]
+    projects: list[str]
+    axes: list[str]  # axes present in the round, in the weight set's order
+    models: list[ModelEntry]
+
+    @property
+    def date(self) -> str:
+        return self.created_at[:10]
+
+    def model(self, model_id: str) -> ModelEntry:
+        return next(entry for entry in self.models if entry.model == model_id)
+
+    def to_json(self) -> str:
+        """Canonical text: sorted keys, fixed indentation, trailing newline (same data, same bytes)."""
+        return json.dumps(self.model_dump(mode="json"), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -1,0 +1,135 @@
+"""One run read back from the store: its phases, why it is incomplete if it is, and its score.
+
+Only the store is read, never the ledger, so a leaderboard can be rebuilt long after the round's
+Redis is gone. A phase is done when its result record exists (written last). A phase without one
+is explained by its `outcome.json`, which the job writes when it ends a phase as infra_failed or
+budget_stopped; without either the phase never ended (queued, running, cancelled).
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+from farm import keys
+from farm.leaderboard.model import Fcsr, Incomplete, IncompleteKind, PhaseEntry, PhaseState, RunEntry, RunScore, Usage
+from farm.leaderboard.reading import LeaderboardError, read_json, where
+from farm.store import Store
+from scoring.report import ScoreReport
+
+# Attempt outcomes are a function-call result or "transport:<fault>" (workers.calls.summarize):
+# only the former is an answer from the model.
+TRANSPORT_PREFIX = "transport:"
+
+
+class _Outcome(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+    outcome: Literal["infra_failed", "budget_stopped"]
+    reason: str = ""
+
+
+class _Stored(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+class _Operation(_Stored):
+    outcomes: dict[str, int]
+    first_attempt_success: bool
+    succeeded: bool
+
+    @property
+    def answered(self) -> bool:
+        return any(not outcome.startswith(TRANSPORT_PREFIX) for outcome in self.outcomes)
+
+
+class _Calls(_Stored):
+    totals: dict[str, float] = {}
+    operations: dict[str, _Operation] = {}
+
+
+class PhaseResult(_Stored):
+    """The fields of a phase's result.json the leaderboard reads."""
+
+    outcome: Literal["succeeded", "model_failed"]
+    reason: str = ""
+    summary: dict[str, int | float | str] = {}
+    calls: _Calls
+
+    def usage(self) -> Usage:
+        names = Usage.model_fields
+        return Usage(**{name: value for name, value in self.calls.totals.items() if name in names})
+
+    def fcsr(self) -> Fcsr:
+        answered = [op for op in self.calls.operations.values() if op.answered]
+        return Fcsr(
+            operations=len(answered),
+            first_attempt=sum(op.first_attempt_success for op in answered),
+            after_retries=sum(op.succeeded for op in answered),
+        )
+
+
+def _unfinished(store: Store, phase_keys: keys.PhaseKeys, phase: str) -> tuple[PhaseState, str]:
+    """What the job recorded when the phase ended without a result; nothing means it never ended."""
+    recorded = read_json(store, phase_keys.outcome, _Outcome, "phase outcome")
+    if recorded is None:
+        return PhaseState.NOT_FINISHED, _DETAIL[PhaseState.NOT_FINISHED].format(phase=phase)
+    state = PhaseState.BUDGET if recorded.outcome == "budget_stopped" else PhaseState.INFRA
+    detail = _DETAIL[state].format(phase=phase)
+    return state, f"{detail}: {recorded.reason}" if recorded.reason else detail
+
+
+_DETAIL = {
+    PhaseState.INFRA: "{phase} ended without a result (infrastructure failure)",
+    PhaseState.BUDGET: "{phase} stopped by a budget",
+    PhaseState.NOT_FINISHED: "{phase} has not finished",
+}
+
+
+def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], weights: str) -> RunEntry:
+    """Walk the run's phases in order; score it only when every phase that had to run has ended."""
+    entries: list[PhaseEntry] = []
+    results: list[PhaseResult] = []
+    incomplete: Incomplete | None = None
+    stopped: PhaseState | None = None  # set once a phase ends the run early
+    for phase in phases:
+        if stopped is not None:
+            later = PhaseState.SKIPPED if stopped is PhaseState.MODEL_FAILED else PhaseState.PENDING
+            entries.append(PhaseEntry(phase=phase, state=later))
+            continue
+        phase_keys = run_keys.phase(phase)
+        result = read_json(store, phase_keys.result, PhaseResult, "phase result")
+        if result is None:
+            stopped, detail = _unfinished(store, phase_keys, phase)
+            incomplete = Incomplete(kind=IncompleteKind(stopped.value), phase=phase, detail=detail)
+            entries.append(PhaseEntry(phase=phase, state=stopped))
+            continue
+        results.append(result)
+        entries.append(PhaseEntry(phase=phase, state=PhaseState(result.outcome), reason=result.reason,
+                                  summary=result.summary))
+        if result.outcome == PhaseState.MODEL_FAILED:
+            stopped = PhaseState.MODEL_FAILED
+    score = None
+    if incomplete is None:
+        score = _read_score(store, run_keys.score, weights)
+        if score is None:
+            incomplete = Incomplete(kind=IncompleteKind.NOT_FINISHED, phase=None, detail="not scored yet")
+    return RunEntry(
+        project=run_keys.project,
+        phases=entries,
+        incomplete=incomplete,
+        score=score,
+        usage=Usage.total([r.usage() for r in results]),
+        fcsr=Fcsr.total([r.fcsr() for r in results]),
+    )
+
+
+def _read_score(store: Store, key: str, weights: str) -> RunScore | None:
+    report = read_json(store, key, ScoreReport, "score report")
+    if report is None:
+        return None
+    if report.weights != weights:
+        raise LeaderboardError(f"{where(store, key)}: scored with weight set {report.weights!r}, "
+                               f"but the round's manifest says {weights!r}")
+    return RunScore(total=report.total, grade=report.grade, gate_passed=report.gate.passed,
+                    axes={axis.id: axis.score for axis in report.axes}, scorer_version=report.scorer_version)

@@ -1,0 +1,114 @@
+"""Round stores written the way a real round leaves them: manifest, phase results, calls, score reports.
+
+The manifest comes from `build_manifest(parse_round(...))`, the calls summaries from the workers'
+own `summarize`, score reports are `scoring.ScoreReport` JSON (one from the real scorer).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from farm import keys
+from farm.manifest import Manifest, build_manifest
+from farm.roundfile import parse_round
+from farm.store import Store
+from scoring import score_tree
+from scoring.report import AxisReport, GateReport, PenaltyReport, ScoreReport, grade
+from workers.calls import calls_jsonl, summarize
+from workers.harness.operation import AttemptRecord
+from workers.harness.usage import Usage
+
+REPO = Path(__file__).resolve().parents[2]
+TODO_FIXTURE = REPO / "tests" / "scoring" / "fixtures" / "autobe_todo"
+WEIGHTS = "autobe-2026.04"
+
+
+def model_entry(model_id: str) -> dict[str, Any]:
+    if model_id.startswith("local/"):
+        endpoint = {"kind": "openai-compatible", "base_url": "http://127.0.0.1:8080/v1"}
+    else:
+        endpoint = {"kind": "openrouter"}
+    return {"id": model_id, "endpoint": endpoint, "prices": {"input": 0.2, "cached": 0.02, "output": 0.8}}
+
+
+def write_manifest(store: Store, round_id: str, models: list[str], projects: list[str], phases: list[str],
+                   description: str = "") -> Manifest:
+    data = {"round": round_id, "description": description, "models": [model_entry(m) for m in models],
+            "projects": projects, "phases": phases}
+    manifest = build_manifest(parse_round(data, f"<{round_id}>", REPO), weights=WEIGHTS)
+    store.put_json(keys.manifest(round_id), manifest.model_dump(mode="json"))
+    return manifest
+
+
+@dataclass
+class Calls:
+    """Attempt records of one phase, as the harness writes them."""
+
+    cost: float = 0.001  # per attempt
+    tokens: tuple[int, int, int, int] = (1000, 200, 300, 50)  # input, cached, output, reasoning
+    attempts: list[dict[str, Any]] = field(default_factory=list)
+
+    def op(self, op_id: str, *outcomes: str) -> Calls:
+        for outcome in outcomes:
+            n = len(self.attempts)
+            answered = not outcome.startswith("transport:")
+            inp, cached, out, reasoning = self.tokens if answered else (0, 0, 0, 0)
+            usage = Usage(input_tokens=inp, cached_tokens=cached, output_tokens=out, reasoning_tokens=reasoning,
+                          cost_usd=self.cost if answered else 0.0, cost_source="prices" if answered else "none")
+            record = AttemptRecord(attempt_id=f"a{n:04d}", op_id=op_id, attempt=n, started_at=1_700_000_000.0 + n,
+                                   latency_ms=10.0, request_digest=f"d{n}", outcome=outcome, usage=usage)
+            self.attempts.append(record.model_dump(mode="json"))
+        return self
+
+
+def ok_calls(ops: int = 1, cost: float = 0.001) -> Calls:
+    calls = Calls(cost=cost)
+    for i in range(ops):
+        calls.op(f"op-{i}", "success")
+    return calls
+
+
+def write_result(store: Store, round_id: str, model: str, project: str, phase: str, calls: Calls,
+                 summary: dict[str, int], outcome: str = "succeeded", reason: str = "") -> None:
+    """What `workers.jobs` writes: calls.jsonl, then the result record last."""
+    phase_keys = keys.RunKeys(round_id, model, project).phase(phase)
+    store.put_text(phase_keys.calls, calls_jsonl(calls.attempts))
+    files = {f"docs/{phase}.md": f"# {phase}\n"}
+    store.put_json(phase_keys.result, {
+        "model": model, "project": project, "phase": phase, "outcome": outcome, "reason": reason,
+        "started_at": 1_700_000_000.0, "ended_at": 1_700_000_100.0,
+        "files": {path: hashlib.sha256(text.encode()).hexdigest() for path, text in files.items()},
+        "summary": summary, "calls": summarize(calls.attempts),
+    })
+
+
+def write_unfinished(store: Store, round_id: str, model: str, project: str, phase: str, calls: Calls,
+                     outcome: str, reason: str = "") -> None:
+    """A phase that ended infra_failed or budget_stopped: calls.jsonl and outcome.json, no result record."""
+    phase_keys = keys.RunKeys(round_id, model, project).phase(phase)
+    store.put_text(phase_keys.calls, calls_jsonl(calls.attempts))
+    store.put_json(phase_keys.outcome, {"outcome": outcome, "reason": reason})
+
+
+def hand_report(total: int, axes: dict[str, int] | None = None) -> ScoreReport:
+    """A small score report; without axes it is a failed gate (no source), as a model-failed run gets."""
+    gate = GateReport(passed=axes is not None, soft=False, score=100 if axes is not None else 0,
+                      failed_at=None if axes is not None else "no-source", counts={}, metrics={})
+    return ScoreReport(
+        scorer_version="test", weights=WEIGHTS, gate=gate,
+        axes=[AxisReport(id=axis, score=score, weight=1.0, metrics={}) for axis, score in (axes or {}).items()],
+        absent_axes=["golden"], raw=float(total), multiplier=1.0,
+        penalties=PenaltyReport(total=0, raw_sum=0, cap=20, parts=[]) if axes is not None else None,
+        total=total, grade=grade(total), issues=[],
+    )
+
+
+def real_todo_report() -> ScoreReport:
+    return score_tree(TODO_FIXTURE, WEIGHTS)
+
+
+def write_score(store: Store, round_id: str, model: str, project: str, report: ScoreReport) -> None:
+    store.put_text(keys.RunKeys(round_id, model, project).score, report.to_json())

@@ -1,0 +1,180 @@
+"""The leaderboard built from a round's store: ranking, means, FCSR, usage, incomplete runs, bad input."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from farm import keys
+from farm.leaderboard import LeaderboardError, build_leaderboard
+from farm.leaderboard.model import IncompleteKind, PhaseState
+from farm.store import LocalStore
+from tests.leaderboard.roundstore import (
+    Calls,
+    hand_report,
+    ok_calls,
+    real_todo_report,
+    write_manifest,
+    write_result,
+    write_score,
+    write_unfinished,
+)
+from tests.leaderboard.scenario import (
+    ANALYZED,
+    DEEPSEEK,
+    LATER,
+    LOCAL,
+    MODELLED,
+    NANO,
+    NANO_REDDIT_AXES,
+    QWEN,
+    axes,
+)
+
+
+def test_ranking_by_total_then_cost_then_id(store: LocalStore) -> None:
+    board = build_leaderboard(store, LATER)
+    assert [(e.rank, e.model, e.total, e.grade) for e in board.models] == [
+        (1, QWEN, 85.0, "B"),  # tied with NANO on total, and cheaper
+        (2, NANO, 85.0, "B"),
+        (3, DEEPSEEK, 0.0, "F"),
+        (4, LOCAL, None, None),  # no scored run at all: last
+    ]
+    assert board.model(QWEN).usage.cost_usd < board.model(NANO).usage.cost_usd
+    assert board.projects == ["todo", "reddit"]  # the round file's order, not the stored manifest's sorted keys
+
+
+def test_equal_total_and_cost_rank_by_model_id(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    write_manifest(store, "tie", ["zeta/m", "alpha/m"], ["todo"], ["analyze"])
+    for model in ("zeta/m", "alpha/m"):
+        write_result(store, "tie", model, "todo", "analyze", ok_calls(1, 0.01), ANALYZED)
+        write_score(store, "tie", model, "todo", hand_report(70, axes(70, 70, 70, 70, 70)))
+    assert [e.model for e in build_leaderboard(store, "tie").models] == ["alpha/m", "zeta/m"]
+
+
+def test_per_project_scores_and_axis_means(store: LocalStore) -> None:
+    board = build_leaderboard(store, LATER)
+    real = real_todo_report()
+    nano = board.model(NANO)
+    assert nano.run("todo").score.total == real.total and nano.run("todo").score.grade == real.grade
+    assert nano.run("reddit").score.total == 170 - real.total
+    real_axes = {axis.id: axis.score for axis in real.axes}
+    assert board.axes == ["documentation", "requirements", "tests", "logic", "api"]  # golden was not run
+    assert nano.axes == {axis: round((real_axes[axis] + NANO_REDDIT_AXES[axis]) / 2, 2) for axis in board.axes}
+    # DEEPSEEK's only scored run failed the gate: 0 on every axis, not a missing value.
+    assert board.model(DEEPSEEK).axes == dict.fromkeys(board.axes, 0.0)
+    assert board.model(LOCAL).axes == {}
+
+
+def test_fcsr_weighs_operations_not_phases(store: LocalStore) -> None:
+    nano = build_leaderboard(store, LATER).model(NANO)
+    # todo: analyze 1/1 first time; database 2/4 first time (op-2's 429 came before its first answer).
+    # reddit: 1/1 and 2/2. By operations: 6/8 = 0.75; a mean of the four phase rates would say 0.875.
+    assert (nano.fcsr.operations, nano.fcsr.first_attempt, nano.fcsr.after_retries) == (8, 6, 8)
+    assert nano.fcsr.first_attempt_rate == 0.75 and nano.fcsr.after_retries_rate == 1.0
+    deepseek = build_leaderboard(store, LATER).model(DEEPSEEK)
+    # The model-failed analyze: op-0 answered and never succeeded; op-1 only timed out, so it is left out.
+    assert (deepseek.fcsr.operations, deepseek.fcsr.first_attempt_rate, deepseek.fcsr.after_retries_rate) == (1, 0.0, 0.0)
+
+
+def test_tokens_and_cost_cover_the_scored_runs(store: LocalStore) -> None:
+    board = build_leaderboard(store, LATER)
+    nano = board.model(NANO)
+    answered = 1 + 7 + 1 + 2  # attempts that got an answer; the 429 cost nothing
+    assert (nano.usage.input_tokens, nano.usage.cached_tokens, nano.usage.output_tokens, nano.usage.reasoning_tokens) == (
+        1000 * answered, 200 * answered, 300 * answered, 50 * answered)
+    assert nano.usage.cost_usd == pytest.approx(0.01 * answered)
+    assert board.model(DEEPSEEK).usage.cost_usd == pytest.approx(0.002 * 4)  # the todo run only; reddit is incomplete
+    local = board.model(LOCAL)
+    assert local.usage.input_tokens == 0 and local.fcsr.first_attempt_rate is None
+    assert local.run("reddit").usage.input_tokens == 3000  # the run itself still shows what it used
+
+
+def test_incomplete_runs_are_marked_with_their_kind(store: LocalStore) -> None:
+    board = build_leaderboard(store, LATER)
+    deepseek, local = board.model(DEEPSEEK), board.model(LOCAL)
+    assert deepseek.incomplete_runs == ["reddit"] and local.incomplete_runs == ["todo", "reddit"]
+    assert board.model(NANO).incomplete_runs == []
+    reddit = deepseek.run("reddit")
+    assert (reddit.incomplete.kind, reddit.incomplete.phase, reddit.score) == (IncompleteKind.INFRA, "database", None)
+    assert (local.run("todo").incomplete.kind, local.run("todo").incomplete.phase) == (IncompleteKind.BUDGET, "analyze")
+    assert (local.run("reddit").incomplete.kind, local.run("reddit").incomplete.phase) == (IncompleteKind.NOT_FINISHED, None)
+    todo = deepseek.run("todo")  # model_failed is not incomplete: it is scored, and the rest of the run is skipped
+    assert todo.incomplete is None and todo.score.total == 0 and not todo.score.gate_passed
+    assert [(p.phase, p.state) for p in todo.phases] == [("analyze", PhaseState.MODEL_FAILED), ("database", PhaseState.SKIPPED)]
+    assert "validation retries exhausted" in todo.phases[0].reason
+
+
+def test_each_phase_shows_what_it_produced(store: LocalStore) -> None:
+    run = build_leaderboard(store, LATER).model(NANO).run("todo")
+    assert [(p.phase, p.state, p.summary) for p in run.phases] == [
+        ("analyze", PhaseState.SUCCEEDED, ANALYZED), ("database", PhaseState.SUCCEEDED, MODELLED)]
+
+
+@pytest.mark.parametrize(
+    ("write", "kind", "phase", "states"),
+    [
+        pytest.param(lambda s: None, "not_finished", "analyze", ["not_finished", "pending"], id="never-started"),
+        pytest.param(lambda s: write_unfinished(s, "r", "m/x", "todo", "analyze", Calls().op("op-0", "transport:timeout"), "infra_failed"),
+                     "infra", "analyze", ["infra", "pending"], id="infra"),
+        pytest.param(lambda s: (write_result(s, "r", "m/x", "todo", "analyze", ok_calls(), ANALYZED),
+                                write_unfinished(s, "r", "m/x", "todo", "database",
+                                                 Calls().op("op-0", "success").op("op-1", "transport:payment_required"),
+                                                 "budget_stopped")),
+                     "budget", "database", ["succeeded", "budget"], id="budget"),
+        pytest.param(lambda s: write_result(s, "r", "m/x", "todo", "analyze", ok_calls(), ANALYZED),
+                     "not_finished", "database", ["succeeded", "not_finished"], id="running"),
+        pytest.param(lambda s: (write_result(s, "r", "m/x", "todo", "analyze", ok_calls(), ANALYZED),
+                                write_result(s, "r", "m/x", "todo", "database", ok_calls(), MODELLED)),
+                     "not_finished", None, ["succeeded", "succeeded"], id="awaiting-score"),
+    ],
+)
+def test_why_a_run_is_incomplete(tmp_path: Path, write, kind: str, phase: str | None, states: list[str]) -> None:  # noqa: ANN001
+    store = LocalStore(tmp_path)
+    write_manifest(store, "r", ["m/x"], ["todo"], ["analyze", "database"])
+    write(store)
+    entry = build_leaderboard(store, "r").model("m/x")
+    run = entry.run("todo")
+    assert (run.incomplete.kind.value, run.incomplete.phase) == (kind, phase)
+    assert [p.state.value for p in run.phases] == states
+    assert entry.total is None and entry.incomplete_runs == ["todo"]
+
+
+def test_an_incomplete_run_is_not_scored_even_with_a_stale_score(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    write_manifest(store, "r", ["m/x"], ["todo"], ["analyze", "database"])
+    write_result(store, "r", "m/x", "todo", "analyze", ok_calls(), ANALYZED)
+    write_score(store, "r", "m/x", "todo", hand_report(99, axes(99, 99, 99, 99, 99)))
+    assert build_leaderboard(store, "r").model("m/x").total is None
+
+
+def test_unknown_round_is_named(store: LocalStore) -> None:
+    with pytest.raises(LeaderboardError, match="no round '2031-01'.*rounds/2031-01/manifest.json"):
+        build_leaderboard(store, "2031-01")
+    with pytest.raises(LeaderboardError, match="'../2026-12' is not a round id"):
+        build_leaderboard(store, "../2026-12")
+
+
+@pytest.mark.parametrize(
+    ("key", "text", "message"),
+    [
+        (keys.RunKeys(LATER, NANO, "todo").score, '{"total": 9', r"rounds/2026-12/runs/openai/gpt-5.4-nano/todo/score.json: not valid JSON"),
+        (keys.RunKeys(LATER, QWEN, "reddit").score, '{"total": 9}', r"qwen3.6-27b/reddit/score.json: not a valid score report \(scorerVersion: Field required"),
+        (keys.RunKeys(LATER, QWEN, "todo").phase("analyze").result,
+         '{"outcome": "exploded", "calls": {}}', r"todo/analyze/result.json: not a valid phase result \(outcome: "),
+        (keys.manifest(LATER), '{"round": "2026-12"}', r"rounds/2026-12/manifest.json: not a valid manifest"),
+    ],
+)
+def test_broken_files_are_named(store: LocalStore, key: str, text: str, message: str) -> None:
+    store.put_text(key, text)
+    with pytest.raises(LeaderboardError, match=message):
+        build_leaderboard(store, LATER)
+
+
+def test_a_score_under_other_weights_is_refused(store: LocalStore) -> None:
+    report = hand_report(85, axes(80, 90, 80, 88, 85)).model_copy(update={"weights": "autobe-2026.03"})
+    write_score(store, LATER, QWEN, "todo", report)
+    with pytest.raises(LeaderboardError, match="qwen/qwen3.6-27b/todo/score.json: scored with weight set 'autobe-2026.03'"):
+        build_leaderboard(store, LATER)

@@ -1,0 +1,86 @@
+"""The HTML leaderboard opened in a real headless Chromium: it renders offline and shows what matters."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import struct
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from farm.leaderboard import build_leaderboard
+from farm.leaderboard.html import render_html
+from farm.store import LocalStore
+from tests.leaderboard.scenario import DEEPSEEK, LATER, LOCAL, NANO, QWEN
+
+CHROMIUM = "/usr/bin/chromium"
+WIDTH, HEIGHT = 1280, 900
+# A page with one heading screenshots to about 6 kB at this size; the leaderboard to well over 100 kB.
+MIN_PNG_BYTES = 50_000
+
+
+def chromium(args: list[str], profile: Path) -> subprocess.CompletedProcess[str]:
+    """Run headless Chromium in its own process group, and make sure nothing of it outlives the call."""
+    if not os.access(CHROMIUM, os.X_OK):
+        pytest.fail(f"{CHROMIUM} is missing: install Debian's chromium (scripts/setup --test, scripts/test-packages.txt)")
+    flags = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+             "--disable-component-update", "--no-first-run", f"--user-data-dir={profile}"]
+    proc = subprocess.Popen([CHROMIUM, *flags, *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
+    try:
+        out, err = proc.communicate(timeout=90)
+    finally:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)  # helpers (zygote, crashpad) share the group
+        except ProcessLookupError:
+            pass
+        proc.wait()
+    return subprocess.CompletedProcess(proc.args, proc.returncode, out, err)
+
+
+@pytest.fixture(scope="module")
+def page(rounds_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    work = tmp_path_factory.mktemp("html")
+    html = work / "leaderboard.html"
+    html.write_text(render_html(build_leaderboard(LocalStore(rounds_dir), LATER)), encoding="utf-8")
+    return html, html.read_text(encoding="utf-8")
+
+
+def png_size(data: bytes) -> tuple[int, int]:
+    assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR", "not a PNG"
+    return struct.unpack(">II", data[16:24])
+
+
+def test_page_is_self_contained(page: tuple[Path, str]) -> None:
+    _, text = page
+    assert "<script" not in text.lower()
+    assert not re.search(r"""(?:src|href)\s*=|url\(|@import""", text), "the page must not load anything"
+
+
+def test_screenshot_renders_the_page(page: tuple[Path, str], tmp_path: Path) -> None:
+    html, _ = page
+    shot = tmp_path / "leaderboard.png"
+    run = chromium([f"--screenshot={shot}", f"--window-size={WIDTH},{HEIGHT}", html.as_uri()], tmp_path / "profile")
+    assert run.returncode == 0 and shot.is_file(), run.stderr[-2000:]
+    data = shot.read_bytes()
+    assert png_size(data) == (WIDTH, HEIGHT)
+    assert len(data) > MIN_PNG_BYTES, f"screenshot is only {len(data)} bytes: the page looks empty"
+
+
+def test_dumped_dom_shows_models_totals_and_incomplete_runs(page: tuple[Path, str], tmp_path: Path) -> None:
+    html, _ = page
+    run = chromium(["--dump-dom", html.as_uri()], tmp_path / "profile")
+    assert run.returncode == 0, run.stderr[-2000:]
+    dom = run.stdout
+    assert f"Leaderboard — round {LATER}" in dom
+    rows = re.findall(r'<td class="rank">(\d)</td>\s*<td><div class="model">([^<]+)</div>', dom)
+    assert rows == [("1", QWEN), ("2", NANO), ("3", DEEPSEEK), ("4", LOCAL)]
+    totals = re.findall(r'<span class="total">([^<]+)</span>', dom)
+    assert totals == ["85.0", "85.0", "0.0", "—"]
+    assert "⚠ incomplete: reddit" in dom and "⚠ incomplete: todo, reddit" in dom
+    assert dom.count('class="proj incomplete"') == 3
+    assert "How to read this" in dom and "autobe-2026.04" in dom
+
