@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -20,8 +21,11 @@ from rich.console import Console
 from rich.live import Live
 
 import scoring.cli as scoring_cli
-from farm import config, keys
+from farm import cli_spend, config, keys
+from farm.budget import BudgetError
 from farm.embedded import EmbeddedFarm
+from farm.exporter import MULTIPROC_ENV
+from farm.leaderboard.cli import register as register_leaderboard
 from farm.ledger import Ledger
 from farm.manifest import Manifest, diff
 from farm.queueing import make_celery
@@ -34,7 +38,9 @@ app = typer.Typer(help="benchfarm: benchmark rounds of LLMs on backend generatio
                   no_args_is_help=True, pretty_exceptions_enable=False)
 round_app = typer.Typer(help="Validate, submit, watch, resume and compare rounds.", no_args_is_help=True)
 app.add_typer(round_app, name="round")
+register_leaderboard(app)
 scoring_cli.register(app)
+cli_spend.register(app, round_app)
 
 console = Console()
 err = Console(stderr=True)
@@ -167,11 +173,25 @@ def round_status(
 
 
 @round_app.command("resume")
-def round_resume(round_id: str, store: StoreOption = None) -> None:
+def round_resume(
+    round_id: str,
+    store: StoreOption = None,
+    budget_add: Annotated[float | None, typer.Option("--budget-add", help="raise the round budget by USD")] = None,
+    round_budget: Annotated[float | None, typer.Option("--round-budget", help="set the round budget to USD")] = None,
+    model_budget: Annotated[list[str] | None, typer.Option("--model-budget", help="MODEL=USD: set a model's budget (repeatable)")] = None,
+) -> None:
     """Continue a round: re-queue what infra failures, budget stops or cancellation left undone."""
     with connect(store, run_workers=True) as farm:
-        if farm.store.get_json_or_none(keys.manifest(round_id)) is None:
+        stored = farm.store.get_json_or_none(keys.manifest(round_id))
+        if stored is None:
             raise fail(f"no manifest for round {round_id!r} in {farm.store.url}")
+        try:
+            changes = cli_spend.change_budgets(farm.ledger, Manifest.model_validate(stored), add=budget_add,
+                                               round_usd=round_budget, model_budgets=model_budget or [])
+        except BudgetError as exc:
+            raise fail(str(exc)) from None
+        for change in changes:
+            console.print(f"round [bold]{round_id}[/]: {change}")
         count = resume(round_id, farm.store, farm.ledger, farm.celery)
         console.print(f"round [bold]{round_id}[/]: {count} job(s) re-queued")
         if farm.embedded and count:
@@ -246,4 +266,6 @@ def worker(
         raise fail("FARM_REDIS_URL is not set: a worker needs the farm's Redis")
     args = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", queues,
             "--pool", "prefork", "-c", str(concurrency), "--loglevel", loglevel]
+    if not os.environ.get(MULTIPROC_ENV):  # the image sets one; elsewhere each worker gets its own
+        os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="farm-metrics-")
     os.execv(sys.executable, args)

@@ -15,6 +15,7 @@ import time
 from pathlib import Path
 from types import FrameType, TracebackType
 
+from farm.exporter import MULTIPROC_ENV, fresh_multiproc_dir
 from farm.redis_server import RedisServer
 from farm.sim import SimServer
 
@@ -54,6 +55,8 @@ class EmbeddedFarm:
         env.update(FARM_REDIS_URL=self.redis_url, FARM_STORE=str(self.store_dir))
         if self.simulator_url:
             env["FARM_SIM_URL"] = self.simulator_url
+        env[MULTIPROC_ENV] = str(self.metrics_dir)  # the worker serves /metrics on FARM_METRICS_PORT
+        env.setdefault("FARM_METRICS_ADDR", "127.0.0.1")  # a laptop's metrics stay on the laptop
         return env
 
     def __enter__(self) -> EmbeddedFarm:
@@ -70,7 +73,12 @@ class EmbeddedFarm:
             raise
         return self
 
+    @property
+    def metrics_dir(self) -> Path:
+        return self.state_dir / "metrics"
+
     def _start_worker(self) -> None:
+        fresh_multiproc_dir(self.metrics_dir)
         command = [
             sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
             "-Q", "generate,score", "--pool", "prefork", "-c", str(self.concurrency),

@@ -20,6 +20,7 @@ from pydantic import BaseModel, ConfigDict
 import farm
 from farm.roundfile import LoadedRound
 from farm.spec import EndpointKind, RoundSpec
+from workers.harness.usage import COST_POLICY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PHASES_DIR = REPO_ROOT / "workers" / "phases"
@@ -45,6 +46,7 @@ class Manifest(BaseModel):
     rubric_weights: str = DEFAULT_WEIGHTS
     packages: dict[str, str]
     git_commit: str | None
+    cost_policy: dict[str, str] | None = None  # None: frozen before the policy was recorded
 
     def project_text(self, name: str) -> str:
         return self.projects[name].text
@@ -115,6 +117,7 @@ def build_manifest(loaded: LoadedRound, simulator_url: str | None = None, weight
         rubric_weights=weights,
         packages=package_versions(),
         git_commit=git_commit(),
+        cost_policy=COST_POLICY,
     )
 
 

@@ -46,6 +46,7 @@ class Endpoint(_Spec):
     api_key_env: str | None = Field(default=None, pattern=ENV_VAR, description="env var holding the key")
     timeout_s: float = Field(default=600.0, gt=0, le=3600)
     tool_schema: ToolSchemaMode = ToolSchemaMode.NATIVE
+    rpm: int | None = Field(default=None, gt=0, le=1_000_000, description="requests per minute, shared by all workers")
 
     @model_validator(mode="after")
     def _needs_url(self) -> Endpoint:

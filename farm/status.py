@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from dataclasses import asdict
 from typing import Any
 
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 
+from farm.budget import BudgetBook
 from farm.ledger import SCORE, Ledger
 from farm.outcomes import JobState
 
@@ -55,6 +57,8 @@ def snapshot(ledger: Ledger, round_id: str) -> dict[str, Any]:
         "jobs": len(jobs),
         "runs": list(runs.values()),
         "usage": ledger.usage(round_id),
+        "budgets": [asdict(line) for line in BudgetBook(ledger.r).lines(round_id)],
+        "budget_changes": info.get("budget_changes", []),
     }
 
 
@@ -110,4 +114,24 @@ def render(snap: dict[str, Any]) -> Group:
     parts: list[Any] = [table, Text(f"{snap['jobs']} jobs — {counts} — elapsed {elapsed}")]
     if reasons:
         parts += [Text("why:", style="bold"), *reasons]
-    return Group(*parts, usage)
+    return Group(*parts, usage, *_budgets(snap))
+
+
+def _budgets(snap: dict[str, Any]) -> list[Any]:
+    if not snap["budgets"]:
+        return []
+    table = Table(title="budgets", title_justify="left")
+    for column in ("budget", "spent USD", "reserved USD", "limit USD", "used"):
+        table.add_column(column, justify="left" if column == "budget" else "right")
+    for line in snap["budgets"]:
+        limit = line["limit_usd"]
+        used = (line["spent_usd"] + line["reserved_usd"]) / limit if limit else None
+        table.add_row(
+            line["scope"], f"{line['spent_usd']:.6f}", f"{line['reserved_usd']:.6f}",
+            f"{limit:.6f}" if limit is not None else "-", f"{used:.0%}" if used is not None else "-",
+        )  # fmt: skip
+    changes = [
+        Text(f"  {c['at']}: {c['scope']} {c['from'] if c['from'] is not None else 'none'} → {c['to']} USD", style="dim")
+        for c in snap["budget_changes"]
+    ]
+    return [table, *([Text("budget changes:", style="bold"), *changes] if changes else [])]

@@ -7,4 +7,4 @@ import os
 from farm.queueing import make_celery
 
 app = make_celery(os.environ.get("FARM_REDIS_URL") or "redis://127.0.0.1:6379/0")
-app.conf.imports = ("workers.tasks",)
+app.conf.imports = ("workers.tasks", "workers.telemetry")

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel
 
-from farm import keys
+from farm import keys, metrics
 from farm.ledger import Ledger
 from farm.outcomes import JobEnded, ModelFailed
 from farm.store import Store
@@ -33,6 +33,8 @@ class AttemptLog:
     ledger: Ledger
     round_id: str
     model_id: str
+    project: str
+    phase: str
     phase_keys: keys.PhaseKeys
     delivery: str  # one id per task execution, so attempts of two deliveries never collide
     written: dict[str, dict[str, Any]] = field(default_factory=dict)  # key -> record, this delivery's
@@ -41,7 +43,10 @@ class AttemptLog:
         key = self.phase_keys.attempt(attempt.op_id, f"{self.delivery}-{attempt.attempt_id}")
         self.store.put_text(key, attempt.model_dump_json())
         self.written[key] = attempt.model_dump(mode="json")
-        self.ledger.add_usage(self.round_id, self.model_id, {"attempts": 1, **attempt.usage.counters()})
+        counters = attempt.usage.counters()
+        self.ledger.add_usage(self.round_id, self.model_id, {"attempts": 1, **counters})
+        labels = (self.round_id, self.model_id, self.project, self.phase)
+        metrics.observe_attempt(labels, attempt.outcome, counters, attempt.latency_ms / 1000)
 
 
 @dataclass

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import logging
 import tempfile
+import time
 from pathlib import Path
 
 import scoring
-from farm import keys
+from farm import keys, metrics
 from farm.ledger import SCORE, JobKey
 from farm.outcomes import JobState
 from workers.environment import WorkerEnv
@@ -35,8 +36,12 @@ def run_score_job(env: WorkerEnv, round_id: str, model_id: str, project: str) ->
             record = env.ledger.job(round_id, job)
             return record.state if record else None
         else:
+            labels = (round_id, model_id, project, SCORE)
+            metrics.job_started(labels)
+            started = time.time()
             state, reason = _score(env, round_id, run_keys)
             env.ledger.transition(round_id, job, state, {JobState.RUNNING}, reason=reason)
+            metrics.job_ended(labels, state.value, time.time() - started)
             log.info("%s ended %s %s", job, state.value, reason)
         env.ledger.mark_complete_if_done(round_id)
         return state
@@ -50,6 +55,7 @@ def _score(env: WorkerEnv, round_id: str, run_keys: keys.RunKeys) -> tuple[JobSt
             env.store.materialize(run_keys.tree, root)
             report = scoring.score_tree(root, weights)
         env.store.put_text(run_keys.score, report.to_json())
+        metrics.RUN_SCORE.labels(round_id, run_keys.model, run_keys.project).set(report.total)
     except Exception as exc:  # noqa: BLE001 - toolchain, store or scorer failure: the farm's, not the model's
         log.exception("scoring %s failed", run_keys.prefix)
         return JobState.INFRA_FAILED, f"scoring: {type(exc).__name__}: {exc}"

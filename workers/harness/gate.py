@@ -18,6 +18,9 @@ class Admission(Protocol):
     def settle(self, usage: Usage) -> None:
         """Report what the admitted call really used (or nothing, on a transport failure)."""
 
+    def throttled(self, retry_after_s: float | None) -> None:
+        """The endpoint answered 429: limits shared with other workers should back off."""
+
 
 class CallGate(Protocol):
     def admit(self, model_id: str, worst_case_usd: float) -> AbstractContextManager[Admission]: ...
@@ -25,6 +28,9 @@ class CallGate(Protocol):
 
 class _NoSettle:
     def settle(self, usage: Usage) -> None:
+        return None
+
+    def throttled(self, retry_after_s: float | None) -> None:
         return None
 
 

@@ -193,7 +193,7 @@ class _OperationRun:
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(self._should_retry),
             wait=_RetryAfterOrBackoff(
-                tenacity.wait_exponential_jitter(initial=self.runner.backoff_initial_s, max=self.runner.backoff_max_s)
+                tenacity.wait_exponential_jitter(multiplier=self.runner.backoff_initial_s, max=self.runner.backoff_max_s)
             ),
             stop=tenacity.stop_after_attempt(self.runner.policy.transport + 1),
             sleep=self.runner.sleep,
@@ -254,6 +254,8 @@ class _OperationRun:
                 if fault is None:
                     raise
                 record.latency_ms = (time.perf_counter() - started) * 1000
+                if fault.fault is Fault.RATE_LIMITED:
+                    admission.throttled(fault.retry_after_s)
                 admission.settle(Usage())
                 self._finish(record, f"transport:{fault.fault.value}", fault.message)
                 raise _TransportError(fault) from exc

@@ -9,6 +9,14 @@ from pydantic import BaseModel
 from farm.spec import Prices
 
 
+# How a round's cost is metered; recorded in its manifest, so a change of policy shows in `round diff`.
+COST_POLICY = {
+    "cost": "billed usage.cost when the endpoint reports it, else tokens × prices",
+    "cached_input": "priced at prices.cached (prices.input when unset)",
+    "admission": "worst case = prices × (prompt estimate + max_tokens), reserved before each call",
+}
+
+
 class Usage(BaseModel):
     input_tokens: int = 0  # prompt tokens, cached ones included
     cached_tokens: int = 0

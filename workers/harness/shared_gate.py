@@ -1,0 +1,137 @@
+"""The CallGate every worker shares through Redis: budgets, concurrency, request rate, Retry-After.
+
+A call is admitted only when its worst case fits every budget that applies and its endpoint has
+a free slot, room in its request window and no Retry-After pending; otherwise it waits, or, when
+its worst case no longer fits a budget even with nothing in flight, it is refused and the job ends
+budget_stopped. Leases and holds expire unless renewed, so a worker that dies mid-call gives its
+slot back within a lease TTL (and its hold is charged at the worst case: the call may have been
+billed).
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import random
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import redis
+
+from farm import budget, metrics
+from farm.admission import Admitted, AdmissionScripts, Refused, Ticket, Wait
+from farm.outcomes import BudgetStopped
+from farm.ratelimit import EndpointLimit
+from farm.spec import RoundSpec
+from workers.harness.usage import Usage
+
+log = logging.getLogger("benchfarm.gate")
+
+LEASE_TTL_S = float(os.environ.get("FARM_GATE_LEASE_TTL_S", "30"))
+_MAX_POLL_S = 0.5
+
+
+class SharedAdmission:
+    """One admitted call: what it used (settle) and whether the endpoint pushed back (throttled)."""
+
+    def __init__(self, ticket: Ticket, scripts: AdmissionScripts) -> None:
+        self.ticket = ticket
+        self._scripts = scripts
+        self.usage: Usage | None = None
+        self.was_throttled = False
+
+    def settle(self, usage: Usage) -> None:
+        self.usage = usage
+
+    def throttled(self, retry_after_s: float | None) -> None:
+        """A 429: shrink the endpoint's shared concurrency and hold new calls until Retry-After."""
+        self.was_throttled = True
+        self._scripts.throttle(self.ticket, retry_after_s)
+
+
+class _Renewer:
+    """Renews the leases and holds of this gate's calls in flight; stops when there are none."""
+
+    def __init__(self, scripts: AdmissionScripts, ttl_s: float) -> None:
+        self._scripts = scripts
+        self._ttl_s = ttl_s
+        self._live: dict[str, Ticket] = {}
+        self._lock = threading.Lock()
+        self._thread: threading.Thread | None = None
+
+    def add(self, ticket: Ticket) -> None:
+        with self._lock:
+            self._live[ticket.id] = ticket
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._loop, name="gate-renew", daemon=True)
+                self._thread.start()
+
+    def drop(self, ticket: Ticket) -> None:
+        with self._lock:
+            self._live.pop(ticket.id, None)
+
+    def _loop(self) -> None:
+        while True:
+            time.sleep(self._ttl_s / 3)
+            with self._lock:
+                live = list(self._live.values())
+                if not live:
+                    self._thread = None
+                    return
+            try:
+                self._scripts.renew(live, round(self._ttl_s * 1000))
+            except redis.RedisError as exc:  # the next round retries; a lost lease only frees a slot early
+                log.warning("renewing %d lease(s) failed: %s", len(live), exc)
+
+
+class SharedGate:
+    """Admission for the calls of one round's jobs, shared with every worker through Redis."""
+
+    def __init__(self, client: redis.Redis, round_id: str, spec: RoundSpec, lease_ttl_s: float = LEASE_TTL_S) -> None:
+        budget.BudgetBook(client).ensure(round_id, spec)
+        self.round_id = round_id
+        self._limits = {model.id: EndpointLimit.of(model) for model in spec.models}
+        self._scripts = AdmissionScripts(client)
+        self._ttl_ms = round(lease_ttl_s * 1000)
+        self._renewer = _Renewer(self._scripts, lease_ttl_s)
+
+    @contextmanager
+    def admit(self, model_id: str, worst_case_usd: float) -> Iterator[SharedAdmission]:
+        ticket = self._wait_for_admission(model_id, budget.to_nanos(worst_case_usd))
+        admission = SharedAdmission(ticket, self._scripts)
+        self._renewer.add(ticket)
+        answered = False
+        try:
+            yield admission
+            answered = not admission.was_throttled
+        finally:
+            self._renewer.drop(ticket)
+            actual = budget.to_nanos(admission.usage.cost_usd) if admission.usage is not None else None
+            self._scripts.settle(ticket, actual, answered)
+
+    def _wait_for_admission(self, model_id: str, worst_nanos: int) -> Ticket:
+        limit = self._limits[model_id]
+        call_id = uuid.uuid4().hex
+        while True:
+            result = self._scripts.admit(
+                call_id, self.round_id, limit, worst_nanos, budget.scopes_of(model_id), self._ttl_ms
+            )
+            if isinstance(result, Admitted):
+                return Ticket(call_id, self.round_id, limit, result.at_ms)
+            if isinstance(result, Refused):
+                raise self._refusal(model_id, worst_nanos, result)
+            assert isinstance(result, Wait)
+            time.sleep(min(result.seconds, _MAX_POLL_S) * random.uniform(0.8, 1.2))
+
+    def _refusal(self, model_id: str, worst_nanos: int, refused: Refused) -> BudgetStopped:
+        kind, owner = budget.scope_kind(refused.scope), budget.scope_model(refused.scope)
+        metrics.count_budget_refusal(self.round_id, kind, owner)
+        option = "--budget-add USD" if kind == "round" else f"--model-budget {model_id}=USD"
+        return BudgetStopped(
+            f"{kind} budget ${refused.limit_usd:.4f}{' of ' + owner if owner else ''} cannot take a call of "
+            f"{model_id} (worst case ${budget.to_usd(worst_nanos):.4f}; ${refused.spent_usd:.4f} spent); "
+            f"raise it with `farm round resume {self.round_id} {option}`"
+        )
