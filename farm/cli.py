@@ -29,7 +29,8 @@ from farm.leaderboard.cli import register as register_leaderboard
 from farm.ledger import Ledger
 from farm.manifest import Manifest, diff
 from farm.queueing import make_celery
-from farm.roundfile import RoundFileError, load_round, parse_round
+from farm.preflight import preflight
+from farm.roundfile import LoadedRound, RoundFileError, load_round, parse_round
 from farm.scheduler import SubmitRefused, cancel, plan_jobs, resume, submit
 from farm.status import render, snapshot
 from farm.store import LocalStore, Store, open_store
@@ -117,7 +118,7 @@ def round_validate(file: Path) -> None:
     console.print(f"  round budget: {'$%.2f' % budget if budget else 'none'}")
 
 
-def _load(file: Path):  # noqa: ANN202 - LoadedRound
+def _load(file: Path) -> LoadedRound:
     try:
         return load_round(file)
     except RoundFileError as exc:
@@ -125,7 +126,27 @@ def _load(file: Path):  # noqa: ANN202 - LoadedRound
         raise typer.Exit(2) from None
 
 
-def _submit_and_watch(farm: Farm, loaded, watch_live: bool) -> None:  # noqa: ANN001
+def _preflight(farm: Farm, loaded: LoadedRound) -> None:
+    """Refuse a round whose endpoints cannot make forced tool calls; warn when it will outrun a budget."""
+    with console.status("preflight: probing every endpoint with a forced tool call…"):
+        report = preflight(loaded, farm.store, farm.simulator_url)
+    for p in report.probes:
+        mark = "[green]ok[/]" if p.ok else "[yellow]invalid arguments[/]" if p.tool_call else "[bold red]FAILED[/]"
+        latency = f"{p.latency_ms:.0f} ms" if p.latency_ms is not None else "-"
+        console.print(f"  {mark} {p.model} ({latency}{', ' + p.provider if p.provider else ''})")
+    total = sum(row.cost_usd for row in report.estimate.rows)
+    console.print(f"  projected cost: ${total:.2f}" + (" (from past rounds)" if report.estimate.from_history else " (priors)"))
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {warning}")
+    if report.problems:
+        for problem in report.problems:
+            err.print(f"[bold red]preflight:[/] {problem}")
+        raise fail("preflight failed: fix the endpoints above, or submit with --no-preflight")
+
+
+def _submit_and_watch(farm: Farm, loaded: LoadedRound, watch_live: bool, *, check: bool = True) -> None:
+    if check:
+        _preflight(farm, loaded)
     try:
         sub = submit(loaded, farm.store, farm.ledger, farm.celery, farm.simulator_url)
     except SubmitRefused as exc:
@@ -144,12 +165,13 @@ def _submit_and_watch(farm: Farm, loaded, watch_live: bool) -> None:  # noqa: AN
 def round_submit(
     file: Path,
     watch_live: Annotated[bool, typer.Option("--watch", help="follow the round live until it completes")] = False,
+    check: Annotated[bool, typer.Option("--preflight/--no-preflight", help="probe every endpoint and estimate cost first")] = True,
     store: StoreOption = None,
 ) -> None:
-    """Validate, freeze the manifest, register the round and enqueue its first jobs."""
+    """Validate, preflight, freeze the manifest, register the round and enqueue its first jobs."""
     loaded = _load(file)
     with connect(store, run_workers=True) as farm:
-        _submit_and_watch(farm, loaded, watch_live)
+        _submit_and_watch(farm, loaded, watch_live, check=check)
 
 
 @round_app.command("status")

@@ -1,14 +1,18 @@
-"""The baseline: a bare Celery task round trip on the same Redis, with a Redis result backend."""
+"""The baseline: a bare Celery task round trip, on the farm's own Celery configuration.
+
+Same broker, same settings (late acks, prefetch 1, task events for Flower) as the farm's app, plus
+a Redis result backend so the caller can wait for the answer.
+"""
 
 from __future__ import annotations
 
 import os
 
-from celery import Celery
+from farm.queueing import make_celery
 
 url = os.environ["FARM_REDIS_URL"]
-app = Celery("bare", broker=url, backend=url)
-app.conf.update(task_acks_late=True, worker_prefetch_multiplier=1, task_default_queue="bare")
+app = make_celery(url)
+app.conf.update(result_backend=url, task_ignore_result=False, task_default_queue="bare", task_routes={})
 
 
 @app.task(name="bare.noop")

@@ -80,3 +80,21 @@ def test_ctrl_c_stops_everything_it_started(tmp_path: Path) -> None:
         if process.poll() is None:
             process.kill()
     wait_until(lambda: _leftovers(store) == [], 10, "every embedded process to stop")
+
+
+def test_preflight_refuses_an_endpoint_that_cannot_call_tools_and_writes_nothing(tmp_path: Path) -> None:
+    store = tmp_path / "store"
+    round_file = tmp_path / "round.yaml"
+    round_file.write_text(
+        "round: unreachable\n"
+        "models:\n"
+        "  - {id: local/nothing, endpoint: {kind: openai-compatible, base_url: 'http://127.0.0.1:9/v1', timeout_s: 2},"
+        " prices: {input: 0, output: 0}}\n"
+        "projects: [todo]\nphases: [analyze]\n"
+    )
+    result = _farm("round", "submit", str(round_file), store=store)
+    assert result.returncode == 1
+    assert "preflight: model local/nothing at http://127.0.0.1:9/v1: connection_error" in result.stderr.replace("\n", " ")
+    assert not (store / "rounds" / "unreachable").exists()
+    status = _farm("round", "status", "unreachable", store=store)
+    assert status.returncode == 1 and "no round 'unreachable'" in status.stderr

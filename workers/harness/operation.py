@@ -76,10 +76,15 @@ class _RetryAfterOrBackoff(tenacity.wait.wait_base):
         return self.fallback(retry_state)
 
 
-def _digest(messages: list[dict[str, Any]], options: dict[str, Any]) -> str:
-    canonical = json.dumps({"messages": messages, **{k: v for k, v in options.items() if k != "extra_headers"}},
-                           sort_keys=True, default=str)
-    return "sha256:" + hashlib.sha256(canonical.encode()).hexdigest()
+def _options_digest(options: dict[str, Any]) -> str:
+    """The request's fixed part (model, tool schema, sampling), hashed once per operation."""
+    fixed = {k: v for k, v in options.items() if k != "extra_headers"}
+    return hashlib.sha256(json.dumps(fixed, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def _digest(messages: list[dict[str, Any]], options_digest: str) -> str:
+    canonical = json.dumps(messages, sort_keys=True, default=str)
+    return "sha256:" + hashlib.sha256(f"{options_digest}\n{canonical}".encode()).hexdigest()
 
 
 def estimate_prompt_tokens(messages: list[dict[str, Any]], tools: list[dict[str, Any]]) -> int:
@@ -111,6 +116,7 @@ class _OperationRun:
         self.runner = runner
         self.op = operation
         self.options = request_options(runner.model, operation, runner.phase)
+        self.options_digest = _options_digest(self.options)
         self.messages: list[dict[str, Any]] = [
             {"role": "system", "content": operation.system},
             {"role": "user", "content": operation.user},
@@ -241,7 +247,7 @@ class _OperationRun:
             attempt=self.attempts,
             started_at=time.time(),
             latency_ms=0.0,
-            request_digest=_digest(messages, options),
+            request_digest=_digest(messages, self.options_digest),
             outcome="pending",
         )
         self.attempts += 1
