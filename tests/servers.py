@@ -49,12 +49,17 @@ def moto_s3_server() -> Iterator[str]:
         wait_until(up, 30, "moto server")
         yield url
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=10)
+        stop_process(process)
+
+
+def stop_process(process: subprocess.Popen, grace_s: float = 10) -> None:  # type: ignore[type-arg]
+    """Terminate, and kill what does not stop within the grace period."""
+    process.terminate()
+    try:
+        process.wait(timeout=grace_s)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait(timeout=10)
 
 
 class WorkerProcess:

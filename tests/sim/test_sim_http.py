@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -31,17 +31,10 @@ WRITE_TOOL = {
 }
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[SimServer]:
-    with SimServer() as server:
-        yield server
-
-
 @pytest.fixture
-def admin(sim: SimServer) -> SimAdmin:
-    admin = SimAdmin(sim.base_url)
-    admin.reset()
-    return admin
+def admin(sim_admin: SimAdmin) -> SimAdmin:
+    """The shared simulator's admin client (tests/conftest.py resets it per test)."""
+    return sim_admin
 
 
 @pytest.fixture

@@ -11,7 +11,7 @@ import psutil
 import pytest
 
 from farm.redis_server import free_port
-from tests.servers import REPO, wait_until
+from tests.servers import REPO, stop_process, wait_until
 
 pytestmark = pytest.mark.integration
 
@@ -60,9 +60,4 @@ def test_serves_the_farm_broker_behind_basic_auth(redis_url: str) -> None:
         argv = " ".join(psutil.Process(flower.pid).cmdline())
         assert "flower" in argv and "s3cret" not in argv and redis_url not in argv
     finally:
-        flower.terminate()
-        try:
-            flower.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            flower.kill()
-            flower.wait(timeout=10)
+        stop_process(flower, grace_s=15)
