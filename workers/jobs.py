@@ -30,6 +30,7 @@ from workers.environment import WorkerEnv
 from workers.harness.endpoint import make_client
 from workers.harness.shared_gate import SharedGate
 from workers.harness.operation import OperationRunner
+from workers.phases.partial import PartialModelFailure
 from workers.phases.registry import phase_for
 
 log = logging.getLogger("benchfarm.jobs")
@@ -143,6 +144,8 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
         )
         output = phase_for(job.phase).run(ctx)
         state, reason = JobState.SUCCEEDED, ""
+    except PartialModelFailure as exc:  # some operations never compiled: keep what the others wrote
+        state, reason, output = exc.state, exc.reason, exc.output
     except JobEnded as exc:
         state, reason = exc.state, exc.reason
     except Exception as exc:  # noqa: BLE001 - a bug or a store failure must not wedge the round

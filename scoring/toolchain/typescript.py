@@ -72,7 +72,9 @@ def _project_paths(root: Path) -> dict[str, list[str]]:
     return merged
 
 
-def _tsconfig(root: Path, files: list[str], stub_dir: Path, modules: Path) -> dict[str, Any]:
+def tsconfig_for(root: Path, files: list[str], stub_dir: Path, modules: Path) -> dict[str, Any]:
+    """The compiler settings the scorer checks a tree with; the farm's checker uses the same, so a
+    project the Realize phase accepts is one the gate accepts."""
     paths = _project_paths(root)
     local_client = root / "node_modules" / "@prisma" / "client"
     paths["@prisma/client"] = ([str(local_client)] if local_client.is_dir() else []) + [str(stub_dir)]
@@ -153,7 +155,7 @@ def typecheck(root: Path, *, include: list[str] | None = None) -> list[TsDiagnos
         stub_dir.mkdir()
         (stub_dir / "index.d.ts").write_text(prisma_client_stub(root), encoding="utf-8")
         config = Path(scratch) / "tsconfig.json"
-        config.write_text(json.dumps(_tsconfig(root, files, stub_dir, modules), indent=1), encoding="utf-8")
+        config.write_text(json.dumps(tsconfig_for(root, files, stub_dir, modules), indent=1), encoding="utf-8")
         try:
             done = subprocess.run(
                 [str(tsc_binary()), "-p", str(config), "--pretty", "false"],

@@ -93,7 +93,8 @@ def test_analyze_database_interface_with_compiler_feedback(
 ) -> None:
     """The learner's dangling foreign key and missing DTO type are fixed after the compilers' diagnostics."""
     start_worker(redis_url, local_store.url, concurrency=2)
-    submit_round(sim_round("three", ["sim/clean", "sim/learner"]), local_store, redis_url, sim.base_url)
+    loaded = sim_round("three", ["sim/clean", "sim/learner"], phases=["analyze", "database", "interface"])
+    submit_round(loaded, local_store, redis_url, sim.base_url)
     wait_complete(ledger, "three", timeout=120)
     assert {rec.state for rec in ledger.jobs("three").values()} == {JobState.SUCCEEDED}
     learner = keys.RunKeys("three", "sim/learner", "todo")

@@ -101,9 +101,15 @@ def test_the_exporter_sums_both_prefork_children_exactly(scrape: Scrape) -> None
     phase_jobs = {job.model: rec.state.value for job, rec in scrape.ledger.jobs(ROUND).items() if job.phase == "analyze"}
     assert phase_jobs == {"sim/clean": "succeeded", "sim/learner": "budget_stopped", "sim/broken": "model_failed"}
     for model, state in phase_jobs.items():
-        assert scrape.total("farm_job_duration_seconds_count", model=model, state=state) == 1
-        assert scrape.total("farm_jobs_started_total", model=model) == 1
+        assert scrape.total("farm_job_duration_seconds_count", model=model, phase="analyze", state=state) == 1
+        assert scrape.total("farm_jobs_started_total", model=model, phase="analyze") == 1
         assert scrape.total("farm_jobs", model=model, phase="analyze", state=state) == 1
+    # Runs that ended for the model are scored (the budget-stopped one is not), and say so.
+    for model in ("sim/clean", "sim/broken"):
+        assert scrape.total("farm_jobs_started_total", model=model, phase="score") == 1
+        assert scrape.total("farm_job_duration_seconds_count", model=model, phase="score", state="succeeded") == 1
+    assert scrape.total("farm_jobs_started_total", model="sim/learner", phase="score") == 0
+    assert {labels["model"] for name, labels, _ in scrape.samples if name == "farm_run_score"} == {"sim/clean", "sim/broken"}
 
 
 def test_farm_state_is_served_from_redis(scrape: Scrape) -> None:

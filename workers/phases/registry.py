@@ -6,8 +6,12 @@ from workers.phases.analyze.phase import AnalyzePhase
 from workers.phases.base import Phase
 from workers.phases.database.phase import DatabasePhase
 from workers.phases.interface.phase import InterfacePhase
+from workers.phases.realize.phase import RealizePhase
+from workers.phases.test.phase import TestPhase
 
-_PHASES: dict[str, type[Phase]] = {phase.name: phase for phase in (AnalyzePhase, DatabasePhase, InterfacePhase)}
+_PHASES: dict[str, type[Phase]] = {
+    phase.name: phase for phase in (AnalyzePhase, DatabasePhase, InterfacePhase, TestPhase, RealizePhase)
+}
 
 
 def available() -> list[str]:

@@ -1,0 +1,15 @@
+import { NestFactory } from "@nestjs/core";
+
+import { AppModule } from "./AppModule";
+import { MyGlobal } from "./MyGlobal";
+
+/**
+ * Starts the HTTP server on `PORT` (3000 when unset).
+ */
+async function bootstrap(): Promise<void> {
+  const app = await NestFactory.create(AppModule);
+  app.enableShutdownHooks();
+  await app.listen(MyGlobal.port());
+}
+
+void bootstrap();
