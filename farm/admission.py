@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import redis
 
 from farm import budget
+from farm.ledger import Ledger
 from farm.ratelimit import AIMD_DECREASE, EndpointLimit
 
 # KEYS: budget hash, holds, hold detail, leases, endpoint state, request window, endpoint registry.
@@ -65,9 +66,11 @@ redis.call('HSET', KEYS[3], ARGV[1], cjson.encode({amount = worst, scopes = scop
 return {'ok', tostring(now)}
 """
 
-# KEYS: budget hash, holds, hold detail, leases, endpoint state. ARGV: id, actual cost (nanos;
-# '' when unknown: charged at the worst case, as an expired hold), answered (1/0), max concurrency.
-# An answered call grows the shared cap by 1/cap: about one slot per cap's worth of successes.
+# KEYS: budget hash, holds, hold detail, leases, endpoint state, the ledger's usage counters. ARGV:
+# id, actual cost (nanos; '' when unknown: charged at the worst case, as an expired hold), answered
+# (1/0), max concurrency, model, then usage counter name/value pairs. An answered call grows the
+# shared cap by 1/cap: about one slot per cap's worth of successes. The call's usage is counted in
+# the same step as its cost settles, so status usage and budget spend never disagree.
 _SETTLE = budget.LUA_PRELUDE + """
 local raw = redis.call('HGET', KEYS[3], ARGV[1])
 if raw then
@@ -86,6 +89,9 @@ if ARGV[3] == '1' then
   local max_cap = tonumber(ARGV[4])
   local cap = tonumber(redis.call('HGET', KEYS[5], 'cap') or ARGV[4])
   if cap < max_cap then redis.call('HSET', KEYS[5], 'cap', tostring(math.min(max_cap, cap + 1 / cap))) end
+end
+for i = 6, #ARGV, 2 do
+  redis.call('HINCRBYFLOAT', KEYS[6], ARGV[5] .. '|' .. ARGV[i], ARGV[i + 1])
 end
 return 1
 """
@@ -170,10 +176,12 @@ class AdmissionScripts:
         spent, limit = (budget.to_usd(int(float(v))) for v in reply[2:4])
         return Refused(reply[1], spent, limit)
 
-    def settle(self, ticket: Ticket, actual_nanos: int | None, answered: bool) -> None:
-        keys = budget.keys(ticket.round_id) + ticket.limit.keys[:2]
+    def settle(self, ticket: Ticket, actual_nanos: int | None, answered: bool, model_id: str,
+               usage: dict[str, float]) -> None:
+        keys = budget.keys(ticket.round_id) + ticket.limit.keys[:2] + [Ledger.usage_key(ticket.round_id)]
         actual = "" if actual_nanos is None else actual_nanos
-        self._settle(keys=keys, args=[ticket.id, actual, int(answered), ticket.limit.concurrency])
+        counters = [item for name, value in usage.items() if value for item in (name, value)]
+        self._settle(keys=keys, args=[ticket.id, actual, int(answered), ticket.limit.concurrency, model_id, *counters])
 
     def throttle(self, ticket: Ticket, retry_after_s: float | None) -> None:
         retry_ms = round((retry_after_s or 0) * 1000)

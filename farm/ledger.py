@@ -125,9 +125,6 @@ class Ledger:
     def _jobs(self, round_id: str) -> str:
         return self._round(round_id) + ":jobs"
 
-    def _counters(self, round_id: str) -> str:
-        return self._round(round_id) + ":counters"
-
     # ---- rounds
     def register_round(self, round_id: str, jobs: list[JobKey], info: dict[str, Any]) -> None:
         """Create the round and all its jobs as pending, atomically; refuse an existing id."""
@@ -233,18 +230,15 @@ class Ledger:
         allowed = {JobState.PENDING, JobState.QUEUED, JobState.RUNNING}
         return self.transition(round_id, job, JobState.RUNNING, allowed, count_delivery=True, reason="")
 
-    # ---- usage counters (live: counted at each attempt, never again at phase end)
-    def add_usage(self, round_id: str, model: str, counts: dict[str, float]) -> None:
-        with self.r.pipeline(transaction=True) as pipe:
-            for name, value in counts.items():
-                if value:
-                    pipe.hincrbyfloat(self._counters(round_id), f"{model}|{name}", value)
-            pipe.execute()
+    # ---- usage counters: written by the admission script as each call settles (farm/admission.py)
+    @classmethod
+    def usage_key(cls, round_id: str) -> str:
+        return cls._round(round_id) + ":counters"
 
     def usage(self, round_id: str) -> dict[str, dict[str, float]]:
         """{model: {counter: value}}."""
         out: dict[str, dict[str, float]] = {}
-        for field, value in self.r.hgetall(self._counters(round_id)).items():
+        for field, value in self.r.hgetall(self.usage_key(round_id)).items():
             model, name = field.rsplit("|", 1)
             out.setdefault(model, {})[name] = float(value)
         return out

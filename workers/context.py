@@ -16,7 +16,6 @@ from typing import Any
 from pydantic import BaseModel
 
 from farm import keys, metrics
-from farm.ledger import Ledger
 from farm.outcomes import JobEnded, ModelFailed
 from farm.store import Store
 from workers.harness.operation import AttemptRecord, OperationRunner
@@ -27,10 +26,10 @@ OK = "succeeded"
 
 @dataclass
 class AttemptLog:
-    """Writes each attempt to the store and counts its usage in the ledger, as it ends."""
+    """Writes each attempt to the store, and its metrics, as it ends (its usage is counted in the
+    ledger by the gate, in the same step as its cost settles)."""
 
     store: Store
-    ledger: Ledger
     round_id: str
     model_id: str
     project: str
@@ -44,7 +43,6 @@ class AttemptLog:
         self.store.put_text(key, attempt.model_dump_json())
         self.written[key] = attempt.model_dump(mode="json")
         counters = attempt.usage.counters()
-        self.ledger.add_usage(self.round_id, self.model_id, {"attempts": 1, **counters})
         labels = (self.round_id, self.model_id, self.project, self.phase)
         metrics.observe_attempt(labels, attempt.outcome, counters, attempt.latency_ms / 1000)
 

@@ -121,7 +121,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
     labels = (round_id, job.model, job.project, job.phase)
     metrics.job_started(labels)
     attempt_log = AttemptLog(
-        env.store, env.ledger, round_id, job.model, job.project, job.phase, phase_keys, uuid.uuid4().hex[:12]
+        env.store, round_id, job.model, job.project, job.phase, phase_keys, uuid.uuid4().hex[:12]
     )
     try:
         runner = OperationRunner(

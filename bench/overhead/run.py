@@ -95,7 +95,7 @@ def bench_harness(sim_url: str, redis_url: str, store_dir: Path, calls: int) -> 
                    system="You are an analyst.", user="Plan the todo app.", check=check_plan)
     client = make_client(model)
     store, ledger = open_store(str(store_dir)), Ledger.from_url(redis_url)
-    log = AttemptLog(store, ledger, spec.round, model.id, "todo", "analyze",
+    log = AttemptLog(store, spec.round, model.id, "todo", "analyze",
                      keys.RunKeys(spec.round, model.id, "todo").phase("analyze"), "d")
     runner = OperationRunner(client=client, model=model, policy=RetryPolicy(), phase="analyze",
                              gate=SharedGate(ledger.r, spec.round, spec), record=log)

@@ -109,8 +109,10 @@ class SharedGate:
             answered = not admission.was_throttled
         finally:
             self._renewer.drop(ticket)
-            actual = budget.to_nanos(admission.usage.cost_usd) if admission.usage is not None else None
-            self._scripts.settle(ticket, actual, answered)
+            usage = admission.usage
+            actual = budget.to_nanos(usage.cost_usd) if usage is not None else None
+            counters = {"attempts": 1, **(usage.counters() if usage is not None else {})}
+            self._scripts.settle(ticket, actual, answered, model_id, counters)
 
     def _wait_for_admission(self, model_id: str, worst_nanos: int) -> Ticket:
         limit = self._limits[model_id]
