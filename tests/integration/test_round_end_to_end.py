@@ -128,3 +128,17 @@ def test_a_budget_stop_is_an_incomplete_run_not_a_low_score(
     assert rows["sim/clean"].total is not None
     (run,) = rows["sim/unpaid"].runs
     assert run.incomplete is not None and run.incomplete.kind == "budget" and "402" in run.incomplete.detail
+
+
+def test_all_five_phases_with_inlined_tool_schemas(
+    redis_url: str, ledger: Ledger, local_store, sim: SimServer, sim_admin, start_worker: Callable[..., WorkerProcess]  # noqa: ANN001
+) -> None:
+    """The `inline` tool-schema mode (for servers that reject $ref) on every operation of a real run."""
+    start_worker(redis_url, local_store.url, concurrency=2)
+    model = {"id": "sim/clean", "endpoint": {"kind": "simulator", "tool_schema": "inline"},
+             "prices": {"input": 0.5, "output": 1.5}}
+    submit_round(sim_round("inline", [], models=[model]), local_store, redis_url, sim.base_url)
+    wait_complete(ledger, "inline", timeout=180)
+    states = {job.phase: rec.state for job, rec in ledger.jobs("inline").items()}
+    assert states == dict.fromkeys(["analyze", "database", "interface", "test", "realize", "score"], JobState.SUCCEEDED)
+    assert local_store.get_json(keys.RunKeys("inline", "sim/clean", "todo").score)["gate"]["passed"]

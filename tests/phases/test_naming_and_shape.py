@@ -47,12 +47,24 @@ def test_inline_refs_removes_every_reference_and_cuts_recursion() -> None:
     jsonschema.Draft202012Validator.check_schema(shallow)
     items = shallow["properties"]["types"]["items"]["properties"]["json_schema"]
     array_variant = next(v for v in items["oneOf"] if v["properties"]["type"].get("const") == "array")
-    nested = array_variant["properties"]["items"]["oneOf"]
-    cut = next(v for v in nested if v.get("description", "").startswith("A nested"))
-    assert cut == {"type": "object", "description": "A nested ArraySchema, shaped like the enclosing ArraySchema "
-                                                    "(not expanded further).",
-                   "properties": {"type": {"const": "array"}}, "required": ["type"]}
+    nested = array_variant["properties"]["items"]  # one level down: the union folds into one tagged object
+    tags = [v["properties"]["type"]["const"] for v in items["oneOf"]]
+    assert "oneOf" not in nested and nested["type"] == "object" and nested["required"] == ["type"]
+    assert nested["properties"]["type"]["enum"] == sorted(tags) and "array" in tags and "object" in tags
+    assert nested["description"].startswith("One of ") and "ArraySchema" in nested["description"]
     assert "mapping" not in items["discriminator"]
+
+
+def test_inline_refs_keeps_every_operation_schema_small() -> None:
+    """Mutually recursive unions multiply per level: the depth steps down until the schema fits."""
+    from workers.phases.test.ast import E2eTest
+
+    for ast in (SchemaBatch, E2eTest):
+        inlined = inline_refs(ast.model_json_schema(), 6)
+        assert len(json.dumps(inlined)) <= 40_000 and _refs(inlined) == []
+        jsonschema.Draft202012Validator.check_schema(inlined)
+    with pytest.raises(ValueError, match="even at depth 1"):
+        inline_refs(E2eTest.model_json_schema(), 1, max_chars=1_000)
 
 
 def test_inlined_schema_still_accepts_the_fixture_answers() -> None:

@@ -13,7 +13,7 @@ from farm.outcomes import InfraFailed
 from farm.spec import EndpointKind, ModelSpec, ToolSchemaMode
 from workers.phases.base import Operation
 
-INLINE_DEPTH = 6
+INLINE_DEPTH = 2  # one nested level of each recursive variant in full; deeper levels are tagged objects
 
 
 def make_client(model: ModelSpec, simulator_url: str | None = None) -> openai.OpenAI:
