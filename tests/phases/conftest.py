@@ -29,3 +29,10 @@ def interface_run(analyze_prior: dict[str, Any],
     priors = {"analyze": analyze_prior, "database": database_run[1].ast}
     ctx = FixtureContext(priors=priors, answers=phase_answers("todo", "interface"))
     return ctx, InterfacePhase().run(ctx)
+
+
+@pytest.fixture(scope="session")
+def priors(analyze_prior: dict[str, Any], database_run: tuple[FixtureContext, PhaseOutput],
+           interface_run: tuple[FixtureContext, PhaseOutput]) -> dict[str, dict[str, Any]]:
+    """What the Test and Realize phases read: the merged ASTs of the three phases before them."""
+    return {"analyze": analyze_prior, "database": database_run[1].ast, "interface": interface_run[1].ast}

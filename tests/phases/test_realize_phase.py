@@ -28,12 +28,6 @@ REALIZED = ("src/providers/", "src/transformers/", "src/collectors/")
 
 
 @pytest.fixture(scope="module")
-def priors(analyze_prior: dict[str, Any], database_run: tuple[FixtureContext, PhaseOutput],
-           interface_run: tuple[FixtureContext, PhaseOutput]) -> dict[str, dict[str, Any]]:
-    return {"analyze": analyze_prior, "database": database_run[1].ast, "interface": interface_run[1].ast}
-
-
-@pytest.fixture(scope="module")
 def realize_run(priors: dict[str, dict[str, Any]]) -> tuple[FixtureContext, PhaseOutput]:
     ctx = FixtureContext(priors=priors, answers=phase_answers("todo", "realize"))
     return ctx, RealizePhase().run(ctx)

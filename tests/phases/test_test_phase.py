@@ -20,12 +20,6 @@ _SDK_CALL = re.compile(r"\bapi\.functional\.([\w.]+)\(")
 
 
 @pytest.fixture(scope="module")
-def priors(analyze_prior: dict[str, Any], database_run: tuple[FixtureContext, PhaseOutput],
-           interface_run: tuple[FixtureContext, PhaseOutput]) -> dict[str, dict[str, Any]]:
-    return {"analyze": analyze_prior, "database": database_run[1].ast, "interface": interface_run[1].ast}
-
-
-@pytest.fixture(scope="module")
 def test_run(priors: dict[str, dict[str, Any]]) -> tuple[FixtureContext, PhaseOutput]:
     ctx = FixtureContext(priors=priors, answers=phase_answers("todo", "test"))
     return ctx, TestPhase().run(ctx)

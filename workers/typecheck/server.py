@@ -6,13 +6,17 @@ closes, so a worker that dies never leaves a compiler behind; `close` also waits
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import select
 import subprocess
 import threading
+import time
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from scoring.toolchain import ToolchainError, node_modules_dir
 from scoring.toolchain.paths import node_binary
@@ -79,7 +83,8 @@ class TsServer:
             return ""
 
     def close(self) -> None:
-        """End the process (closing stdin lets it shut its compiler down) and wait for it."""
+        """End the process (closing stdin lets it shut its compiler down) and wait for both."""
+        compiler = _descendants(self._process.pid)  # may outlive the bridge by a moment
         if self._process.stdin and not self._process.stdin.closed:
             self._process.stdin.close()
         try:
@@ -89,3 +94,30 @@ class TsServer:
             self._process.wait()
         if self._process.stdout:
             self._process.stdout.close()
+        _wait_gone(compiler)
+
+
+def _descendants(pid: int) -> list[psutil.Process]:
+    try:
+        return psutil.Process(pid).children(recursive=True)
+    except psutil.Error:
+        return []
+
+
+def _running(process: psutil.Process) -> bool:
+    try:
+        return process.status() != psutil.STATUS_ZOMBIE
+    except psutil.Error:
+        return False
+
+
+def _wait_gone(processes: list[psutil.Process], timeout_s: float = 5.0) -> None:
+    """Wait for processes that are not our children to exit; kill what is still there after that."""
+    deadline = time.monotonic() + timeout_s
+    alive = [p for p in processes if _running(p)]
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.02)
+        alive = [p for p in alive if _running(p)]
+    for process in alive:
+        with contextlib.suppress(psutil.Error):
+            process.kill()
