@@ -76,7 +76,6 @@ def connect(store_url: str | None, *, run_workers: bool) -> Iterator[Farm]:
     if not isinstance(store, LocalStore):
         raise fail("the embedded default needs a local store directory; set FARM_REDIS_URL to use a deployed farm")
     with EmbeddedFarm(store.root, workers=run_workers, simulator=run_workers) as embedded:
-        os.environ["FARM_STORE"] = str(store.root)
         yield Farm(Ledger.from_url(embedded.redis_url), store, make_celery(embedded.redis_url), embedded.simulator_url, embedded)
 
 

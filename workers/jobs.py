@@ -14,7 +14,7 @@ import socket
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -89,37 +89,63 @@ def lease(env: WorkerEnv, round_id: str, job: JobKey) -> Iterator[bool]:
         env.ledger.release_lease(round_id, job, token)
 
 
-def run_phase_job(env: WorkerEnv, round_id: str, model_id: str, project: str, phase: str) -> JobState | None:
-    """Run (or finish the bookkeeping of) one phase job; None when another delivery holds it."""
-    job = JobKey(model_id, project, phase)
+def run_job(
+    env: WorkerEnv,
+    round_id: str,
+    job: JobKey,
+    finished: Callable[[], tuple[JobState, str] | None],
+    execute: Callable[[], tuple[JobState, str]],
+    after: Callable[[JobState], None],
+) -> JobState | None:
+    """One delivery of any job: hold its lease; if the store says it is done, only put the ledger
+    in step; else run it, with its metrics; then `after` (queue what follows). None when another
+    delivery holds the job."""
     with lease(env, round_id, job) as held:
         if not held:
             log.info("%s: another delivery holds the lease; leaving it to that one", job)
             return None
-        manifest = env.manifest(round_id)
-        phase_keys = keys.RunKeys(round_id, model_id, project).phase(phase)
-        done = env.store.get_json_or_none(phase_keys.result)
+        done = finished()
         if done is not None:
-            state = JobState(done["outcome"])
-            env.ledger.transition(round_id, job, state, ACTIVE, reason=done.get("reason", ""))
+            state, reason = done
+            env.ledger.transition(round_id, job, state, ACTIVE, reason=reason)
+        elif env.ledger.start(round_id, job) is None:
+            record = env.ledger.job(round_id, job)
+            log.info("%s is %s; nothing to do", job, record.state if record else "unknown")
+            return record.state if record else None
         else:
-            if env.ledger.start(round_id, job) is None:
-                record = env.ledger.job(round_id, job)
-                log.info("%s is %s; nothing to do", job, record.state if record else "unknown")
-                return record.state if record else None
-            state = _execute(env, manifest, job, round_id)
-        advance(env, manifest, round_id, job, state)
+            labels = (round_id, job.model, job.project, job.phase)
+            metrics.job_started(labels)
+            started = time.time()
+            state, reason = execute()
+            env.ledger.transition(round_id, job, state, {JobState.RUNNING}, reason=reason)
+            metrics.job_ended(labels, state.value, time.time() - started)
+            log.info("%s ended %s %s", job, state.value, reason)
+        after(state)
         return state
 
 
-def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> JobState:
+def run_phase_job(env: WorkerEnv, round_id: str, model_id: str, project: str, phase: str) -> JobState | None:
+    """Run (or finish the bookkeeping of) one phase job; None when another delivery holds it."""
+    job = JobKey(model_id, project, phase)
+    phase_keys = keys.RunKeys(round_id, model_id, project).phase(phase)
+
+    def finished() -> tuple[JobState, str] | None:
+        done = env.store.get_json_or_none(phase_keys.result)
+        return (JobState(done["outcome"]), done.get("reason", "")) if done is not None else None
+
+    return run_job(
+        env, round_id, job, finished,
+        execute=lambda: _execute(env, env.manifest(round_id), job, round_id),
+        after=lambda state: advance(env, env.manifest(round_id), round_id, job, state),
+    )  # fmt: skip
+
+
+def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> tuple[JobState, str]:
     run_keys = keys.RunKeys(round_id, job.model, job.project)
     phase_keys = run_keys.phase(job.phase)
     model = manifest.spec.model(job.model)
     started = time.time()
     output = None
-    labels = (round_id, job.model, job.project, job.phase)
-    metrics.job_started(labels)
     attempt_log = AttemptLog(
         env.store, round_id, job.model, job.project, job.phase, phase_keys, uuid.uuid4().hex[:12]
     )
@@ -155,9 +181,8 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
         attempts = collect_attempts(env.store, phase_keys, attempt_log.written)
         env.store.put_text(phase_keys.calls, calls_jsonl(attempts))
         if state in (JobState.SUCCEEDED, JobState.MODEL_FAILED):
-            files = output.files if output else {}
             if output is not None:
-                env.store.put_tree(run_keys.tree, files)
+                env.store.put_tree(run_keys.tree, output.files)
                 env.store.put_json(phase_keys.ast, output.ast)
             env.store.put_json(phase_keys.result, _result(job, state, reason, started, output, attempts))
         else:
@@ -165,10 +190,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
     except Exception as exc:  # noqa: BLE001
         log.exception("%s: writing artifacts failed", job)
         state, reason = JobState.INFRA_FAILED, f"store: {type(exc).__name__}: {exc}"
-    env.ledger.transition(round_id, job, state, {JobState.RUNNING}, reason=reason)
-    metrics.job_ended(labels, state.value, time.time() - started)
-    log.info("%s ended %s %s", job, state.value, reason)
-    return state
+    return state, reason
 
 
 def _result(job: JobKey, state: JobState, reason: str, started: float, output: Any, attempts: list[dict[str, Any]]) -> dict[str, Any]:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import logging
 import tempfile
-import time
 from pathlib import Path
 
 import scoring
@@ -17,34 +16,22 @@ from farm import keys, metrics
 from farm.ledger import SCORE, JobKey
 from farm.outcomes import JobState
 from workers.environment import WorkerEnv
-from workers.jobs import ACTIVE, lease
+from workers.jobs import run_job
 
 log = logging.getLogger("benchfarm.score")
 
 
 def run_score_job(env: WorkerEnv, round_id: str, model_id: str, project: str) -> JobState | None:
-    job = JobKey(model_id, project, SCORE)
     run_keys = keys.RunKeys(round_id, model_id, project)
-    with lease(env, round_id, job) as held:
-        if not held:
-            log.info("%s: another delivery holds the lease; leaving it to that one", job)
-            return None
-        if env.store.exists(run_keys.score):
-            state = JobState.SUCCEEDED
-            env.ledger.transition(round_id, job, state, ACTIVE, reason="")
-        elif env.ledger.start(round_id, job) is None:
-            record = env.ledger.job(round_id, job)
-            return record.state if record else None
-        else:
-            labels = (round_id, model_id, project, SCORE)
-            metrics.job_started(labels)
-            started = time.time()
-            state, reason = _score(env, round_id, run_keys)
-            env.ledger.transition(round_id, job, state, {JobState.RUNNING}, reason=reason)
-            metrics.job_ended(labels, state.value, time.time() - started)
-            log.info("%s ended %s %s", job, state.value, reason)
-        env.ledger.mark_complete_if_done(round_id)
-        return state
+
+    def finished() -> tuple[JobState, str] | None:
+        return (JobState.SUCCEEDED, "") if env.store.exists(run_keys.score) else None
+
+    return run_job(
+        env, round_id, JobKey(model_id, project, SCORE), finished,
+        execute=lambda: _score(env, round_id, run_keys),
+        after=lambda state: env.ledger.mark_complete_if_done(round_id),
+    )  # fmt: skip
 
 
 def _score(env: WorkerEnv, round_id: str, run_keys: keys.RunKeys) -> tuple[JobState, str]:

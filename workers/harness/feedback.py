@@ -11,6 +11,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from farm.roundfile import format_loc
 from workers.phases.base import Diagnostic
 
 _MAX_GOT = 200
@@ -40,10 +41,10 @@ _EXPECTED = {
 
 
 def json_path(loc: tuple[Any, ...]) -> str:
-    path = "$"
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}"
-    return path
+    """('actors', 0, 'name') -> '$.actors[0].name'."""
+    if not loc:
+        return "$"
+    return "$" + ("" if isinstance(loc[0], int) else ".") + format_loc(loc)
 
 
 def _got(error: dict[str, Any]) -> Any:
