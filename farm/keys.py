@@ -71,4 +71,5 @@ class PhaseKeys:
         return self.prefix + "attempts/"
 
     def attempt(self, op_id: str, attempt_id: str) -> str:
-        return f"{self.prefix}attempts/{op_id}/{attempt_id}.json"
+        """Flat under attempts/: a folder per operation cost a directory creation per operation."""
+        return f"{self.prefix}attempts/{op_id}~{attempt_id}.json"

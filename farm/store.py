@@ -7,7 +7,6 @@ its result record exists, and that record is written last.
 
 from __future__ import annotations
 
-import json
 import os
 import uuid
 from abc import ABC, abstractmethod
@@ -16,8 +15,10 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+import orjson
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
+_JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
 
 
 class StoreError(Exception):
@@ -60,10 +61,12 @@ class Store(ABC):
         return self.get_bytes(key).decode("utf-8")
 
     def put_json(self, key: str, value: Any) -> None:
-        self.put_bytes(key, json.dumps(value, indent=2, sort_keys=True, ensure_ascii=False).encode("utf-8"))
+        """Indented, keys sorted, UTF-8: readable and diffable. orjson, as a job writes a JSON
+        artifact for every operation and the standard encoder is pure Python once indented."""
+        self.put_bytes(key, orjson.dumps(value, option=_JSON_OPTIONS))
 
     def get_json(self, key: str) -> Any:
-        return json.loads(self.get_bytes(key))
+        return orjson.loads(self.get_bytes(key))
 
     def get_json_or_none(self, key: str) -> Any | None:
         try:

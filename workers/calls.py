@@ -1,28 +1,17 @@
-"""A phase's calls: the attempt records in the store, as `calls.jsonl` and as per-operation stats."""
+"""A phase's calls: its attempt records as `calls.jsonl` and as per-operation stats."""
 
 from __future__ import annotations
 
-import json
 from collections import Counter, defaultdict
 from typing import Any
 
-from farm.keys import PhaseKeys
-from farm.store import Store
+import orjson
+
 from workers.harness.operation import SUCCESS
 
 
-def collect_attempts(store: Store, phase_keys: PhaseKeys, known: dict[str, dict[str, Any]]) -> list[dict[str, Any]]:
-    """Every attempt of every delivery of the phase, in the order they started.
-
-    `known` maps the keys this delivery wrote to their records, which need no reading back.
-    """
-    others = [key for key in store.list(phase_keys.attempts) if key not in known]
-    records = [*known.values(), *store.get_many_json(others)]
-    return sorted(records, key=lambda r: (r["started_at"], r["attempt_id"]))
-
-
 def calls_jsonl(attempts: list[dict[str, Any]]) -> str:
-    return "".join(json.dumps(a, sort_keys=True, ensure_ascii=False) + "\n" for a in attempts)
+    return "".join(orjson.dumps(a, option=orjson.OPT_SORT_KEYS).decode() + "\n" for a in attempts)
 
 
 def _answered(outcome: str) -> bool:

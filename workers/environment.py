@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from functools import cached_property, lru_cache
 
 from celery import Celery
@@ -11,6 +12,11 @@ from farm.ledger import JobKey, Ledger
 from farm.manifest import Manifest
 from farm.queueing import send_phase, send_score
 from farm.store import Store, open_store
+from workers.harness.shared_gate import SharedGate
+from workers.renewer import Renewer
+
+# A job's lease lapses this long after its worker stops renewing it (a redelivery then takes over).
+JOB_LEASE_TTL_S = float(os.environ.get("FARM_LEASE_TTL_S", "45"))
 
 
 class WorkerEnv:
@@ -29,6 +35,16 @@ class WorkerEnv:
         return Ledger.from_url(self.redis_url)
 
     @cached_property
+    def job_leases(self) -> Renewer[tuple[str, JobKey, str]]:
+        """The leases (round, job, token) of the jobs this process runs, renewed by one thread."""
+
+        def renew(leases: list[tuple[str, JobKey, str]]) -> None:
+            for round_id, job, token in leases:
+                self.ledger.renew_lease(round_id, job, token, JOB_LEASE_TTL_S)
+
+        return Renewer(renew, JOB_LEASE_TTL_S / 3, "job-lease-renew")
+
+    @cached_property
     def store(self) -> Store:
         return open_store(self.store_url, self.s3_endpoint)
 
@@ -38,6 +54,15 @@ class WorkerEnv:
     @lru_cache(maxsize=16)  # noqa: B019 - one env per process; manifests are immutable
     def _manifest(self, round_id: str) -> Manifest:
         return Manifest.model_validate(self.store.get_json(keys.manifest(round_id)))
+
+    def gate(self, round_id: str) -> SharedGate:
+        """The round's admission gate, one per process: setting it up (budget limits, endpoint
+        limits of every model) once, not on every job."""
+        return self._gate(round_id)
+
+    @lru_cache(maxsize=16)  # noqa: B019 - as above
+    def _gate(self, round_id: str) -> SharedGate:
+        return SharedGate(self.ledger.r, round_id, self.manifest(round_id).spec)
 
     def send_phase(self, round_id: str, job: JobKey) -> None:
         send_phase(self.app, round_id, job.model, job.project, job.phase)

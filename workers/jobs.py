@@ -11,7 +11,6 @@ import hashlib
 import logging
 import os
 import socket
-import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -24,18 +23,17 @@ from farm import keys, metrics
 from farm.ledger import SCORE, JobKey
 from farm.manifest import Manifest
 from farm.outcomes import JobEnded, JobState
-from workers.calls import calls_jsonl, collect_attempts, summarize
-from workers.context import AttemptLog, StoreContext
-from workers.environment import WorkerEnv
+from workers.calls import calls_jsonl, summarize
+from workers.context import StoreContext
+from workers.environment import JOB_LEASE_TTL_S, WorkerEnv
 from workers.harness.endpoint import make_client
-from workers.harness.shared_gate import SharedGate
 from workers.harness.operation import OperationRunner
+from workers.oplog import OperationLog
 from workers.phases.partial import PartialModelFailure
 from workers.phases.registry import phase_for
 
 log = logging.getLogger("benchfarm.jobs")
 
-LEASE_TTL_S = float(os.environ.get("FARM_LEASE_TTL_S", "45"))
 ACTIVE = frozenset({JobState.PENDING, JobState.QUEUED, JobState.RUNNING})
 
 
@@ -52,9 +50,9 @@ def _take_lease(env: WorkerEnv, round_id: str, job: JobKey, token: str) -> bool:
     A live holder renews within a third of the TTL, so a lease still held after 1.5 TTLs belongs
     to a delivery that is really running: this one steps aside.
     """
-    deadline = time.monotonic() + LEASE_TTL_S * 1.5
+    deadline = time.monotonic() + JOB_LEASE_TTL_S * 1.5
     while True:
-        if env.ledger.acquire_lease(round_id, job, token, LEASE_TTL_S):
+        if env.ledger.acquire_lease(round_id, job, token, JOB_LEASE_TTL_S):
             return True
         holder = env.ledger.lease_holder(round_id, job)
         if holder and _holder_is_dead(holder):
@@ -63,7 +61,7 @@ def _take_lease(env: WorkerEnv, round_id: str, job: JobKey, token: str) -> bool:
             continue
         if time.monotonic() > deadline:
             return False
-        time.sleep(min(1.0, LEASE_TTL_S / 10))
+        time.sleep(min(1.0, JOB_LEASE_TTL_S / 10))
 
 
 @contextmanager
@@ -73,19 +71,11 @@ def lease(env: WorkerEnv, round_id: str, job: JobKey) -> Iterator[bool]:
     if not _take_lease(env, round_id, job, token):
         yield False
         return
-    stop = threading.Event()
-
-    def renew() -> None:
-        while not stop.wait(LEASE_TTL_S / 3):
-            env.ledger.renew_lease(round_id, job, token, LEASE_TTL_S)
-
-    thread = threading.Thread(target=renew, name="lease-renew", daemon=True)
-    thread.start()
+    env.job_leases.add(token, (round_id, job, token))
     try:
         yield True
     finally:
-        stop.set()
-        thread.join(timeout=5)
+        env.job_leases.drop(token)
         env.ledger.release_lease(round_id, job, token)
 
 
@@ -146,17 +136,15 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
     model = manifest.spec.model(job.model)
     started = time.time()
     output = None
-    attempt_log = AttemptLog(
-        env.store, round_id, job.model, job.project, job.phase, phase_keys, uuid.uuid4().hex[:12]
-    )
+    oplog = OperationLog(env.store, round_id, job.model, job.project, job.phase, phase_keys, uuid.uuid4().hex[:12])
     try:
         runner = OperationRunner(
             client=make_client(model),
             model=model,
             policy=manifest.spec.retry,
             phase=job.phase,
-            gate=SharedGate(env.ledger.r, round_id, manifest.spec),
-            record=attempt_log,
+            gate=env.gate(round_id),
+            record=oplog,
         )
         ctx = StoreContext(
             round_id=round_id,
@@ -166,6 +154,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
             phase=job.phase,
             store=env.store,
             runner=runner,
+            log=oplog,
             concurrency=manifest.spec.operation_concurrency,
         )
         output = phase_for(job.phase).run(ctx)
@@ -178,7 +167,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
         log.exception("%s failed unexpectedly", job)
         state, reason = JobState.INFRA_FAILED, f"{type(exc).__name__}: {exc}"
     try:
-        attempts = collect_attempts(env.store, phase_keys, attempt_log.written)
+        attempts = oplog.attempts()
         env.store.put_text(phase_keys.calls, calls_jsonl(attempts))
         if state in (JobState.SUCCEEDED, JobState.MODEL_FAILED):
             if output is not None:

@@ -10,10 +10,8 @@ billed).
 
 from __future__ import annotations
 
-import logging
 import os
 import random
-import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -27,8 +25,8 @@ from farm.outcomes import BudgetStopped
 from farm.ratelimit import EndpointLimit
 from farm.spec import RoundSpec
 from workers.harness.usage import Usage
+from workers.renewer import Renewer
 
-log = logging.getLogger("benchfarm.gate")
 
 LEASE_TTL_S = float(os.environ.get("FARM_GATE_LEASE_TTL_S", "30"))
 _MAX_POLL_S = 0.5
@@ -52,41 +50,6 @@ class SharedAdmission:
         self._scripts.throttle(self.ticket, retry_after_s)
 
 
-class _Renewer:
-    """Renews the leases and holds of this gate's calls in flight; stops when there are none."""
-
-    def __init__(self, scripts: AdmissionScripts, ttl_s: float) -> None:
-        self._scripts = scripts
-        self._ttl_s = ttl_s
-        self._live: dict[str, Ticket] = {}
-        self._lock = threading.Lock()
-        self._thread: threading.Thread | None = None
-
-    def add(self, ticket: Ticket) -> None:
-        with self._lock:
-            self._live[ticket.id] = ticket
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._loop, name="gate-renew", daemon=True)
-                self._thread.start()
-
-    def drop(self, ticket: Ticket) -> None:
-        with self._lock:
-            self._live.pop(ticket.id, None)
-
-    def _loop(self) -> None:
-        while True:
-            time.sleep(self._ttl_s / 3)
-            with self._lock:
-                live = list(self._live.values())
-                if not live:
-                    self._thread = None
-                    return
-            try:
-                self._scripts.renew(live, round(self._ttl_s * 1000))
-            except redis.RedisError as exc:  # the next round retries; a lost lease only frees a slot early
-                log.warning("renewing %d lease(s) failed: %s", len(live), exc)
-
-
 class SharedGate:
     """Admission for the calls of one round's jobs, shared with every worker through Redis."""
 
@@ -96,19 +59,21 @@ class SharedGate:
         self._limits = {model.id: EndpointLimit.of(model) for model in spec.models}
         self._scripts = AdmissionScripts(client)
         self._ttl_ms = round(lease_ttl_s * 1000)
-        self._renewer = _Renewer(self._scripts, lease_ttl_s)
+        self._renewer: Renewer[Ticket] = Renewer(
+            lambda live: self._scripts.renew(live, self._ttl_ms), lease_ttl_s / 3, "gate-renew"
+        )
 
     @contextmanager
     def admit(self, model_id: str, worst_case_usd: float) -> Iterator[SharedAdmission]:
         ticket = self._wait_for_admission(model_id, budget.to_nanos(worst_case_usd))
         admission = SharedAdmission(ticket, self._scripts)
-        self._renewer.add(ticket)
+        self._renewer.add(ticket.id, ticket)
         answered = False
         try:
             yield admission
             answered = not admission.was_throttled
         finally:
-            self._renewer.drop(ticket)
+            self._renewer.drop(ticket.id)
             usage = admission.usage
             actual = budget.to_nanos(usage.cost_usd) if usage is not None else None
             counters = {"attempts": 1, **(usage.counters() if usage is not None else {})}

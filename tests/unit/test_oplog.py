@@ -1,0 +1,71 @@
+"""The operation log: where a phase's attempts and checkpoints land, and how a redelivery finds them."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from farm import keys
+from farm.store import LocalStore
+from workers.harness.operation import SUCCESS, VALIDATION_FAILURE, AttemptRecord
+from workers.harness.usage import Usage
+from workers.oplog import OperationLog
+
+PHASE = keys.RunKeys("r", "m/x", "todo").phase("analyze")
+
+
+def _log(store: LocalStore, delivery: str) -> OperationLog:
+    return OperationLog(store, "r", "m/x", "todo", "analyze", PHASE, delivery)
+
+
+def _attempt(op_id: str, n: int, outcome: str, started: float) -> AttemptRecord:
+    return AttemptRecord(attempt_id=f"{op_id}-{n}", op_id=op_id, attempt=n, started_at=started, latency_ms=3.0,
+                         request_digest="sha256:x", outcome=outcome, usage=Usage(input_tokens=10, cost_usd=0.001))
+
+
+def test_a_failed_attempt_is_written_at_once_and_the_winner_inside_the_checkpoint(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    log = _log(store, "d1")
+    log(_attempt("plan", 0, VALIDATION_FAILURE, 1.0))
+    assert [k.rsplit("/", 1)[1] for k in store.list(PHASE.attempts)] == ["plan~d1-plan-0.json"]
+    log(_attempt("plan", 1, SUCCESS, 2.0))
+    assert len(store.list(PHASE.attempts)) == 1  # the winner waits for its checkpoint
+    log.save_checkpoint("plan", {"status": "succeeded", "ast": {}})
+    checkpoint = store.get_json(PHASE.op("plan"))
+    assert checkpoint["attempt"]["attempt_id"] == "plan-1"
+    assert checkpoint["attempt"]["outcome"] == SUCCESS
+    assert [a["attempt_id"] for a in log.attempts()] == ["plan-0", "plan-1"]
+
+
+def test_a_failed_operation_checkpoint_carries_no_attempt(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    log = _log(store, "d1")
+    log(_attempt("plan", 0, VALIDATION_FAILURE, 1.0))
+    log.save_checkpoint("plan", {"status": "model_failed", "reason": "retries exhausted"})
+    assert "attempt" not in store.get_json(PHASE.op("plan"))
+    assert [a["attempt_id"] for a in log.attempts()] == ["plan-0"]
+
+
+def test_a_redelivery_reuses_checkpoints_and_lists_every_attempt_once(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    first = _log(store, "d1")
+    first(_attempt("plan", 0, SUCCESS, 1.0))
+    first.save_checkpoint("plan", {"status": "succeeded", "ast": {"a": 1}})
+    first(_attempt("write-a", 0, VALIDATION_FAILURE, 2.0))
+    first(_attempt("write-b", 0, SUCCESS, 2.5))
+    first.save_checkpoint("write-b", {"status": "succeeded", "ast": {"b": 1}})
+    # the worker dies here: write-a has a paid, failed attempt and no checkpoint
+
+    second = _log(store, "d2")
+    assert second.checkpoint("plan") == store.get_json(PHASE.op("plan"))
+    assert second.checkpoint("write-a") is None
+    second(_attempt("write-a", 1, SUCCESS, 3.0))
+    second.save_checkpoint("write-a", {"status": "succeeded", "ast": {}})
+    # write-b is never visited by the second delivery, yet its attempt is on record
+    attempts = second.attempts()
+    assert [a["attempt_id"] for a in attempts] == ["plan-0", "write-a-0", "write-b-0", "write-a-1"]
+
+
+def test_a_fresh_phase_has_no_checkpoints(tmp_path: Path) -> None:
+    log = _log(LocalStore(tmp_path), "d1")
+    assert log.checkpoint("plan") is None
+    assert log.attempts() == []

@@ -1,0 +1,78 @@
+"""A phase's operations in the store: each one's checkpoint, and every attempt made for it.
+
+A failed attempt is written as it ends, so even a worker killed mid-phase leaves its spend on
+record. The attempt that succeeds is written inside its operation's checkpoint, which follows it at
+once: one file per operation instead of two (on a local disk, creating the file is most of the
+cost of a small write; on S3, a PUT is a round trip). Spend itself is counted in the ledger when
+each call settles, whatever the store holds.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from farm import keys, metrics
+from farm.store import Store
+from workers.harness.operation import SUCCESS, AttemptRecord
+
+
+@dataclass
+class OperationLog:
+    store: Store
+    round_id: str
+    model_id: str
+    project: str
+    phase: str
+    phase_keys: keys.PhaseKeys
+    delivery: str  # one id per task execution, so attempts of two deliveries never collide
+    _mine: dict[str, dict[str, Any]] = field(default_factory=dict)  # this delivery's attempts by key
+    _succeeded: dict[str, str] = field(default_factory=dict)  # op id -> key of its winning attempt
+    _checkpoints: dict[str, dict[str, Any]] = field(default_factory=dict)  # read or written, by key
+    _listed: set[str] | None = None  # the checkpoints the store held when this delivery began
+    _lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def __call__(self, attempt: AttemptRecord) -> None:
+        """The harness's recorder: called as each attempt ends (its usage is already in the ledger)."""
+        key = self.phase_keys.attempt(attempt.op_id, f"{self.delivery}-{attempt.attempt_id}")
+        record = attempt.model_dump(mode="json")
+        if attempt.outcome == SUCCESS:
+            self._succeeded[attempt.op_id] = key  # written with the checkpoint that follows
+        else:
+            self.store.put_json(key, record)
+        self._mine[key] = record
+        labels = (self.round_id, self.model_id, self.project, self.phase)
+        metrics.observe_attempt(labels, attempt.outcome, attempt.usage.counters(), attempt.latency_ms / 1000)
+
+    def checkpoint(self, op_id: str) -> dict[str, Any] | None:
+        """The operation's checkpoint from an earlier delivery, if any. The store is listed once,
+        not asked once per operation: a fresh phase has no checkpoints at all."""
+        with self._lock:
+            if self._listed is None:
+                self._listed = set(self.store.list(self.phase_keys.ops))
+        key = self.phase_keys.op(op_id)
+        if key not in self._listed:
+            return None
+        self._checkpoints[key] = self.store.get_json(key)
+        return self._checkpoints[key]
+
+    def save_checkpoint(self, op_id: str, body: dict[str, Any]) -> None:
+        """Write the operation's checkpoint, with its winning attempt if it has one."""
+        winner = self._succeeded.pop(op_id, None)
+        if winner is not None:
+            body = body | {"attempt": self._mine[winner]}
+        key = self.phase_keys.op(op_id)
+        self.store.put_json(key, body)
+        self._checkpoints[key] = body
+
+    def attempts(self) -> list[dict[str, Any]]:
+        """Every attempt of every delivery of the phase, in the order they started."""
+        attempt_files = [key for key in self.store.list(self.phase_keys.attempts) if key not in self._mine]
+        unseen = [key for key in self.store.list(self.phase_keys.ops) if key not in self._checkpoints]
+        in_checkpoints = [c["attempt"] for c in [*self._checkpoints.values(), *self.store.get_many_json(unseen)]
+                          if "attempt" in c]  # fmt: skip
+        mine = {record["attempt_id"] for record in self._mine.values()}
+        earlier = [record for record in in_checkpoints if record["attempt_id"] not in mine]
+        records = [*self._mine.values(), *self.store.get_many_json(attempt_files), *earlier]
+        return sorted(records, key=lambda r: (r["started_at"], r["attempt_id"]))
