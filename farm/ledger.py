@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import json
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import redis
@@ -17,29 +17,35 @@ from farm.outcomes import TERMINAL_STATES, JobState
 
 _PREFIX = "farm"
 
-# KEYS[1] jobs hash, KEYS[2] round hash; ARGV: field, allowed-from (comma list, '' = any), patch
-# JSON, now, terminal states (comma list), count-a-delivery flag. Keeps the round's count of open
-# (non-terminal) jobs in step, so completion is O(1) however big the round. Returns the previous
-# state, or false when the transition is refused.
+# KEYS[1] jobs hash, KEYS[2] round hash; ARGV: now, terminal states (comma list), then four per
+# change: field, allowed-from (comma list, '' = any), patch JSON, count-a-delivery flag. Applies the
+# changes in order, each only from the states it names; keeps the round's count of open
+# (non-terminal) jobs in step, so completion is O(1) however big the round. Returns each change's
+# previous state ('' when refused or the job is unknown), then the open count.
 _TRANSITION = """
-local cur = redis.call('HGET', KEYS[1], ARGV[1])
-if not cur then return false end
-local rec = cjson.decode(cur)
 local function listed(list, value) return string.find(',' .. list .. ',', ',' .. value .. ',', 1, true) end
-if ARGV[2] ~= '' and not listed(ARGV[2], rec.state) then return false end
-local prev = rec.state
-local patch = cjson.decode(ARGV[3])
-for k, v in pairs(patch) do rec[k] = v end
-rec.updated_at = tonumber(ARGV[4])
-if ARGV[6] == '1' then
-  rec.deliveries = (rec.deliveries or 0) + 1
-  if not rec.started_at or rec.started_at == cjson.null then rec.started_at = rec.updated_at end
+local now, terminal, out = tonumber(ARGV[1]), ARGV[2], {}
+for i = 3, #ARGV, 4 do
+  local field, allowed, patch, count = ARGV[i], ARGV[i + 1], ARGV[i + 2], ARGV[i + 3]
+  local cur, prev = redis.call('HGET', KEYS[1], field), ''
+  local rec = cur and cjson.decode(cur)
+  if rec and (allowed == '' or listed(allowed, rec.state)) then
+    prev = rec.state
+    for k, v in pairs(cjson.decode(patch)) do rec[k] = v end
+    rec.updated_at = now
+    if count == '1' then
+      rec.deliveries = (rec.deliveries or 0) + 1
+      if not rec.started_at or rec.started_at == cjson.null then rec.started_at = now end
+    end
+    redis.call('HSET', KEYS[1], field, cjson.encode(rec))
+    local was_open, is_open = not listed(terminal, prev), not listed(terminal, rec.state)
+    if was_open and not is_open then redis.call('HINCRBY', KEYS[2], 'open', -1) end
+    if is_open and not was_open then redis.call('HINCRBY', KEYS[2], 'open', 1) end
+  end
+  out[#out + 1] = prev
 end
-redis.call('HSET', KEYS[1], ARGV[1], cjson.encode(rec))
-local was_open, is_open = not listed(ARGV[5], prev), not listed(ARGV[5], rec.state)
-if was_open and not is_open then redis.call('HINCRBY', KEYS[2], 'open', -1) end
-if is_open and not was_open then redis.call('HINCRBY', KEYS[2], 'open', 1) end
-return prev
+out[#out + 1] = redis.call('HGET', KEYS[2], 'open') or '0'
+return out
 """
 
 _TERMINAL = ",".join(sorted(state.value for state in TERMINAL_STATES))
@@ -82,6 +88,26 @@ class JobKey:
 
     def __str__(self) -> str:
         return f"{self.model} × {self.project} × {self.phase}"
+
+
+@dataclass(frozen=True)
+class Change:
+    """One compare-and-set of a job's state: to `to`, only from `allowed_from` (any when None)."""
+
+    job: JobKey
+    to: JobState
+    allowed_from: frozenset[JobState] | None = None
+    fields: dict[str, Any] = field(default_factory=dict)
+    count_delivery: bool = False
+
+
+@dataclass(frozen=True)
+class Applied:
+    """What a batch of changes did: each one's previous state (None: refused), and how many of the
+    round's jobs are still open (not terminal) after it."""
+
+    previous: list[JobState | None]
+    open_jobs: int
 
 
 @dataclass(frozen=True)
@@ -171,12 +197,17 @@ class Ledger:
 
         self.r.transaction(append, self._round(round_id))
 
-    def mark_complete_if_done(self, round_id: str) -> bool:
-        """Set the round complete once every job is terminal; True when it is (now or before)."""
-        if int(self.r.hget(self._round(round_id), "open") or 0) > 0:
+    def mark_complete_if_done(self, round_id: str, open_jobs: int | None = None) -> bool:
+        """Set the round complete once every job is terminal; True when it is (now or before).
+        `open_jobs`: the count a batch of changes just returned, which saves asking again."""
+        if open_jobs is None:
+            open_jobs = int(self.r.hget(self._round(round_id), "open") or 0)
+        if open_jobs > 0:
             return False
-        self.r.hsetnx(self._round(round_id), "completed_at", time.time())
-        self.r.hset(self._round(round_id), "state", "complete")
+        with self.r.pipeline(transaction=True) as pipe:
+            pipe.hsetnx(self._round(round_id), "completed_at", time.time())
+            pipe.hset(self._round(round_id), "state", "complete")
+            pipe.execute()
         return True
 
     def reopen(self, round_id: str) -> None:
@@ -212,18 +243,23 @@ class Ledger:
 
         Returns the previous state, or None when refused (or the job is unknown).
         """
+        allowed = frozenset(allowed_from) if allowed_from is not None else None
+        return self.apply(round_id, [Change(job, to, allowed, fields, count_delivery)]).previous[0]
+
+    def apply(self, round_id: str, changes: list[Change]) -> Applied:
+        """Several transitions in one round trip, in order, each a compare-and-set of its own."""
         now = time.time()
-        patch: dict[str, Any] = {"state": to.value, **fields}
-        if to is JobState.QUEUED:
-            patch.setdefault("queued_at", now)
-        if to.terminal:
-            patch.setdefault("ended_at", now)
-        allowed = ",".join(sorted(s.value for s in allowed_from)) if allowed_from is not None else ""
-        prev = self._transition(
-            keys=[self._jobs(round_id), self._round(round_id)],
-            args=[job.field, allowed, json.dumps(patch), now, _TERMINAL, "1" if count_delivery else "0"],
-        )
-        return JobState(prev) if prev else None
+        args: list[Any] = [now, _TERMINAL]
+        for change in changes:
+            patch: dict[str, Any] = {"state": change.to.value, **change.fields}
+            if change.to is JobState.QUEUED:
+                patch.setdefault("queued_at", now)
+            if change.to.terminal:
+                patch.setdefault("ended_at", now)
+            allowed = ",".join(sorted(s.value for s in change.allowed_from)) if change.allowed_from is not None else ""
+            args += [change.job.field, allowed, json.dumps(patch), "1" if change.count_delivery else "0"]
+        *previous, open_jobs = self._transition(keys=[self._jobs(round_id), self._round(round_id)], args=args)
+        return Applied([JobState(prev) if prev else None for prev in previous], int(open_jobs))
 
     def start(self, round_id: str, job: JobKey) -> JobState | None:
         """Mark a delivery as running (from a non-terminal state); counts deliveries for status."""

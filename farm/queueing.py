@@ -10,6 +10,8 @@ import os
 from celery import Celery
 from kombu import Queue
 
+from farm.ledger import SCORE, JobKey
+
 GENERATE_QUEUE = "generate"
 SCORE_QUEUE = "score"
 PHASE_TASK = "benchfarm.run_phase"
@@ -43,9 +45,13 @@ def make_celery(broker_url: str) -> Celery:
     return app
 
 
-def send_phase(app: Celery, round_id: str, model: str, project: str, phase: str) -> None:
-    app.send_task(PHASE_TASK, args=[round_id, model, project, phase], queue=GENERATE_QUEUE)
-
-
-def send_score(app: Celery, round_id: str, model: str, project: str) -> None:
-    app.send_task(SCORE_TASK, args=[round_id, model, project], queue=SCORE_QUEUE)
+def send_jobs(app: Celery, round_id: str, jobs: list[JobKey]) -> None:
+    """Enqueue jobs (phase or score) in one Redis round trip: each message and its task-sent event
+    go into one kombu publish batch, not a connection checkout and a round trip each."""
+    with app.producer_or_acquire() as producer, producer.batch():
+        for job in jobs:
+            if job.phase == SCORE:
+                app.send_task(SCORE_TASK, args=[round_id, job.model, job.project], queue=SCORE_QUEUE, producer=producer)
+            else:
+                args = [round_id, job.model, job.project, job.phase]
+                app.send_task(PHASE_TASK, args=args, queue=GENERATE_QUEUE, producer=producer)

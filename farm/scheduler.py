@@ -12,10 +12,10 @@ from celery import Celery
 
 from farm import keys
 from farm.budget import BudgetBook
-from farm.ledger import SCORE, JobKey, JobRecord, Ledger, RoundExists
+from farm.ledger import SCORE, Change, JobKey, JobRecord, Ledger, RoundExists
 from farm.manifest import Manifest, build_manifest
 from farm.outcomes import JobState
-from farm.queueing import send_phase, send_score
+from farm.queueing import send_jobs
 from farm.roundfile import LoadedRound
 from farm.store import Store
 from workers.phases.registry import available
@@ -75,15 +75,13 @@ def submit(loaded: LoadedRound, store: Store, ledger: Ledger, app: Celery, simul
 
 
 def _enqueue_firsts(manifest: Manifest, ledger: Ledger, app: Celery) -> int:
+    """Queue every run's first phase: one ledger step and one publish batch for the whole round."""
     first = manifest.spec.phases[0]
-    count = 0
-    for model in manifest.spec.models:
-        for project in manifest.projects:
-            job = JobKey(model.id, project, first)
-            if ledger.transition(manifest.round, job, JobState.QUEUED, {JobState.PENDING}) is not None:
-                send_phase(app, manifest.round, model.id, project, first)
-                count += 1
-    return count
+    jobs = [JobKey(model.id, project, first) for model in manifest.spec.models for project in manifest.projects]
+    applied = ledger.apply(manifest.round, [Change(job, JobState.QUEUED, frozenset({JobState.PENDING})) for job in jobs])
+    queued = [job for job, previous in zip(jobs, applied.previous) if previous is not None]
+    send_jobs(app, manifest.round, queued)
+    return len(queued)
 
 
 RESUMABLE = frozenset({JobState.INFRA_FAILED, JobState.BUDGET_STOPPED, JobState.CANCELLED})
@@ -116,10 +114,7 @@ def resume(round_id: str, store: Store, ledger: Ledger, app: Celery) -> int:
                 ledger.transition(round_id, later, JobState.PENDING, {JobState.SKIPPED, JobState.CANCELLED})
             allowed = RESUMABLE | {JobState.PENDING, JobState.RUNNING}
             if ledger.transition(round_id, stuck, JobState.QUEUED, allowed) is not None:
-                if stuck.phase == SCORE:
-                    send_score(app, round_id, model.id, project)
-                else:
-                    send_phase(app, round_id, model.id, project, stuck.phase)
+                send_jobs(app, round_id, [stuck])
                 count += 1
     if count:
         ledger.reopen(round_id)

@@ -5,10 +5,11 @@ A checkpointed operation is returned from the store and never called (or paid fo
 
 from __future__ import annotations
 
+import threading
 import time
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic import BaseModel
@@ -34,6 +35,8 @@ class StoreContext:
     runner: OperationRunner
     log: OperationLog
     concurrency: int
+    operations_s: float = 0.0  # time spent in operations (calls, checks, checkpoints), summed over threads
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
     def _run_keys(self) -> keys.RunKeys:
@@ -70,6 +73,14 @@ class StoreContext:
             return exc
 
     def _run_one(self, op: Operation[Any]) -> BaseModel:
+        began = time.perf_counter()
+        try:
+            return self._checkpointed(op)
+        finally:
+            with self._lock:
+                self.operations_s += time.perf_counter() - began
+
+    def _checkpointed(self, op: Operation[Any]) -> BaseModel:
         checkpoint = self.log.checkpoint(op.op_id)
         if checkpoint is not None:
             if checkpoint["status"] == OK:

@@ -10,7 +10,7 @@ from celery import Celery
 from farm import config, keys
 from farm.ledger import JobKey, Ledger
 from farm.manifest import Manifest
-from farm.queueing import send_phase, send_score
+from farm.queueing import send_jobs
 from farm.store import Store, open_store
 from workers.harness.shared_gate import SharedGate
 from workers.renewer import Renewer
@@ -64,8 +64,5 @@ class WorkerEnv:
     def _gate(self, round_id: str) -> SharedGate:
         return SharedGate(self.ledger.r, round_id, self.manifest(round_id).spec)
 
-    def send_phase(self, round_id: str, job: JobKey) -> None:
-        send_phase(self.app, round_id, job.model, job.project, job.phase)
-
-    def send_score(self, round_id: str, job: JobKey) -> None:
-        send_score(self.app, round_id, job.model, job.project)
+    def send_jobs(self, round_id: str, jobs: list[JobKey]) -> None:
+        send_jobs(self.app, round_id, jobs)

@@ -20,7 +20,7 @@ from typing import Any
 import psutil
 
 from farm import keys, metrics
-from farm.ledger import SCORE, JobKey
+from farm.ledger import SCORE, Change, JobKey
 from farm.manifest import Manifest
 from farm.outcomes import JobEnded, JobState
 from workers.calls import calls_jsonl, summarize
@@ -85,11 +85,11 @@ def run_job(
     job: JobKey,
     finished: Callable[[], tuple[JobState, str] | None],
     execute: Callable[[], tuple[JobState, str]],
-    after: Callable[[JobState], None],
+    following: Callable[[JobState], list[Change]] = lambda state: [],
 ) -> JobState | None:
     """One delivery of any job: hold its lease; if the store says it is done, only put the ledger
-    in step; else run it, with its metrics; then `after` (queue what follows). None when another
-    delivery holds the job."""
+    in step; else run it, with its metrics. Its end and the changes `following` it (queue the next
+    job, skip the rest) go to the ledger in one step. None when another delivery holds the job."""
     with lease(env, round_id, job) as held:
         if not held:
             log.info("%s: another delivery holds the lease; leaving it to that one", job)
@@ -97,7 +97,7 @@ def run_job(
         done = finished()
         if done is not None:
             state, reason = done
-            env.ledger.transition(round_id, job, state, ACTIVE, reason=reason)
+            end = Change(job, state, ACTIVE, {"reason": reason})
         elif env.ledger.start(round_id, job) is None:
             record = env.ledger.job(round_id, job)
             log.info("%s is %s; nothing to do", job, record.state if record else "unknown")
@@ -107,11 +107,21 @@ def run_job(
             metrics.job_started(labels)
             started = time.time()
             state, reason = execute()
-            env.ledger.transition(round_id, job, state, {JobState.RUNNING}, reason=reason)
+            end = Change(job, state, frozenset({JobState.RUNNING}), {"reason": reason})
             metrics.job_ended(labels, state.value, time.time() - started)
             log.info("%s ended %s %s", job, state.value, reason)
-        after(state)
+        _end(env, round_id, end, following(state))
         return state
+
+
+def _end(env: WorkerEnv, round_id: str, end: Change, following: list[Change]) -> None:
+    """Record the job's end with what follows it, send the jobs that were queued, and mark the
+    round complete if that was its last open job."""
+    applied = env.ledger.apply(round_id, [end, *following])
+    queued = [c.job for c, prev in zip(following, applied.previous[1:]) if c.to is JobState.QUEUED and prev]
+    if queued:
+        env.send_jobs(round_id, queued)
+    env.ledger.mark_complete_if_done(round_id, applied.open_jobs)
 
 
 def run_phase_job(env: WorkerEnv, round_id: str, model_id: str, project: str, phase: str) -> JobState | None:
@@ -126,7 +136,7 @@ def run_phase_job(env: WorkerEnv, round_id: str, model_id: str, project: str, ph
     return run_job(
         env, round_id, job, finished,
         execute=lambda: _execute(env, env.manifest(round_id), job, round_id),
-        after=lambda state: advance(env, env.manifest(round_id), round_id, job, state),
+        following=lambda state: following_changes(env.manifest(round_id).spec.phases, job, state),
     )  # fmt: skip
 
 
@@ -136,6 +146,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
     model = manifest.spec.model(job.model)
     started = time.time()
     output = None
+    ctx: StoreContext | None = None
     oplog = OperationLog(env.store, round_id, job.model, job.project, job.phase, phase_keys, uuid.uuid4().hex[:12])
     try:
         runner = OperationRunner(
@@ -173,7 +184,8 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
             if output is not None:
                 env.store.put_tree(run_keys.tree, output.files)
                 env.store.put_json(phase_keys.ast, output.ast)
-            env.store.put_json(phase_keys.result, _result(job, state, reason, started, output, attempts))
+            operations_s = ctx.operations_s if ctx is not None else 0.0
+            env.store.put_json(phase_keys.result, _result(job, state, reason, started, operations_s, output, attempts))
         else:
             env.store.put_json(phase_keys.outcome, {"outcome": state.value, "reason": reason})
     except Exception as exc:  # noqa: BLE001
@@ -182,7 +194,10 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
     return state, reason
 
 
-def _result(job: JobKey, state: JobState, reason: str, started: float, output: Any, attempts: list[dict[str, Any]]) -> dict[str, Any]:
+def _result(job: JobKey, state: JobState, reason: str, started: float, operations_s: float, output: Any,
+            attempts: list[dict[str, Any]]) -> dict[str, Any]:
+    """The phase's result record. `operations_s` is the time its operations took (summed when they
+    ran concurrently): the rest of the job's time is the farm's own."""
     files = output.files if output is not None else {}
     return {
         "model": job.model,
@@ -192,35 +207,27 @@ def _result(job: JobKey, state: JobState, reason: str, started: float, output: A
         "reason": reason,
         "started_at": started,
         "ended_at": time.time(),
+        "operations_s": round(operations_s, 6),
         "files": {path: hashlib.sha256(text.encode()).hexdigest() for path, text in sorted(files.items())},
         "summary": output.summary if output is not None else {},
         "calls": summarize(attempts),
     }
 
 
-def advance(env: WorkerEnv, manifest: Manifest, round_id: str, job: JobKey, state: JobState) -> None:
+def following_changes(phases: list[str], job: JobKey, state: JobState) -> list[Change]:
     """After a success queue the run's next phase; after its last phase, or a failure that is the
     model's, queue its score job; after anything else skip the rest of the run (incomplete, resumable)."""
-    phases = manifest.spec.phases
     later = phases[phases.index(job.phase) + 1 :]
+    pending = frozenset({JobState.PENDING})
     if state is JobState.SUCCEEDED and later:
-        nxt = JobKey(job.model, job.project, later[0])
-        if env.ledger.transition(round_id, nxt, JobState.QUEUED, {JobState.PENDING}) is not None:
-            env.send_phase(round_id, nxt)
-        return
+        return [Change(JobKey(job.model, job.project, later[0]), JobState.QUEUED, pending)]
     if not state.terminal:
-        return
-    for phase in later:
-        env.ledger.transition(
-            round_id, JobKey(job.model, job.project, phase), JobState.SKIPPED, {JobState.PENDING},
-            reason=f"{job.phase} ended {state.value}",
-        )  # fmt: skip
+        return []
+    skip = {"reason": f"{job.phase} ended {state.value}"}
+    changes = [Change(JobKey(job.model, job.project, phase), JobState.SKIPPED, pending, skip) for phase in later]
     score = JobKey(job.model, job.project, SCORE)
     if state in (JobState.SUCCEEDED, JobState.MODEL_FAILED):
-        if env.ledger.transition(round_id, score, JobState.QUEUED, {JobState.PENDING}) is not None:
-            env.send_score(round_id, score)
+        changes.append(Change(score, JobState.QUEUED, pending))
     else:
-        env.ledger.transition(
-            round_id, score, JobState.SKIPPED, {JobState.PENDING}, reason=f"run incomplete: {job.phase} {state.value}"
-        )
-    env.ledger.mark_complete_if_done(round_id)
+        changes.append(Change(score, JobState.SKIPPED, pending, {"reason": f"run incomplete: {job.phase} {state.value}"}))
+    return changes

@@ -30,7 +30,6 @@ def run_score_job(env: WorkerEnv, round_id: str, model_id: str, project: str) ->
     return run_job(
         env, round_id, JobKey(model_id, project, SCORE), finished,
         execute=lambda: _score(env, round_id, run_keys),
-        after=lambda state: env.ledger.mark_complete_if_done(round_id),
     )  # fmt: skip
 
 

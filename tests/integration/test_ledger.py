@@ -6,7 +6,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from farm.ledger import JobKey, Ledger, RoundExists
+from farm.ledger import SCORE, Change, JobKey, Ledger, RoundExists
 from farm.outcomes import JobState
 
 pytestmark = pytest.mark.integration
@@ -55,3 +55,23 @@ def test_leases_are_exclusive_and_released_only_by_their_holder(ledger: Ledger) 
     assert ledger.renew_lease("r", JOB, "a", 5)
     ledger.release_lease("r", JOB, "a")
     assert not ledger.lease_held("r", JOB) and ledger.acquire_lease("r", JOB, "b", 5)
+
+
+def test_a_batch_applies_in_order_each_change_on_its_own_and_counts_what_is_open(ledger: Ledger) -> None:
+    analyze, database, score = (JobKey("m/x", "todo", phase) for phase in ("analyze", "database", SCORE))
+    ledger.register_round("r", [analyze, database, score], {})
+    ledger.start("r", analyze)
+    pending = frozenset({JobState.PENDING})
+    applied = ledger.apply("r", [
+        Change(analyze, JobState.SUCCEEDED, frozenset({JobState.RUNNING}), {"reason": ""}),
+        Change(database, JobState.QUEUED, pending),
+        Change(database, JobState.SKIPPED, pending),  # refused: the change before moved it on
+        Change(JobKey("m/x", "todo", "realize"), JobState.QUEUED, pending),  # unknown job
+    ])  # fmt: skip
+    assert applied.previous == [JobState.RUNNING, JobState.PENDING, None, None]
+    assert applied.open_jobs == 2
+    assert ledger.job("r", database).state is JobState.QUEUED and ledger.job("r", database).queued_at
+    assert ledger.job("r", analyze).ended_at and ledger.job("r", analyze).deliveries == 1
+    applied = ledger.apply("r", [Change(database, JobState.MODEL_FAILED), Change(score, JobState.SKIPPED, pending)])
+    assert applied.open_jobs == 0
+    assert ledger.mark_complete_if_done("r", applied.open_jobs) and ledger.round_info("r")["state"] == "complete"

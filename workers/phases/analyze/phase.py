@@ -7,7 +7,7 @@ from pathlib import PurePosixPath
 from typing import Any
 
 from workers.phases.analyze import prompts
-from workers.phases.analyze.ast import AnalysisDocument, AnalyzePlan
+from workers.phases.analyze.ast import AnalysisDocument, AnalyzePlan, DocumentPlan
 from workers.phases.base import Diagnostic, Operation, Phase, PhaseContext, PhaseOutput
 
 MIN_DOCUMENT_CHARS = 400
@@ -82,7 +82,8 @@ class AnalyzePhase(Phase):
     def run(self, ctx: PhaseContext) -> PhaseOutput:
         (plan,) = ctx.run([self.plan_operation(ctx)])
         assert isinstance(plan, AnalyzePlan)
-        written = ctx.run([self.write_operation(ctx, plan, doc.filename) for doc in plan.documents])
+        plan_text = prompts.plan_json(plan)
+        written = ctx.run([self.write_operation(ctx, plan_text, doc) for doc in plan.documents])
         documents = {doc.filename: result for doc, result in zip(plan.documents, written, strict=True)}
         files = {f"docs/analysis/{name}": render_document(doc) for name, doc in documents.items()}  # type: ignore[arg-type]
         files["README.md"] = render_readme(ctx.project, plan, documents)  # type: ignore[arg-type]
@@ -105,13 +106,13 @@ class AnalyzePhase(Phase):
         )
 
     @staticmethod
-    def write_operation(ctx: PhaseContext, plan: AnalyzePlan, filename: str) -> Operation[AnalysisDocument]:
+    def write_operation(ctx: PhaseContext, plan_text: str, document: DocumentPlan) -> Operation[AnalysisDocument]:
         return Operation(
-            op_id=document_op_id(filename),
+            op_id=document_op_id(document.filename),
             tool_name="analyze_write_document",
             description="Write one requirements document of the plan.",
             ast=AnalysisDocument,
             system=prompts.SYSTEM,
-            user=prompts.write_prompt(ctx.project, ctx.requirements, plan, filename),
+            user=prompts.write_prompt(ctx.project, ctx.requirements, plan_text, document),
             check=check_document,
         )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 
-from workers.phases.analyze.ast import AnalyzePlan
+from workers.phases.analyze.ast import AnalyzePlan, DocumentPlan
 
 SYSTEM = (
     "You are the requirements analyst of a backend team. You turn a product brief into a software "
@@ -23,12 +23,16 @@ def plan_prompt(project: str, requirements: str) -> str:
     )
 
 
-def write_prompt(project: str, requirements: str, plan: AnalyzePlan, filename: str) -> str:
-    document = next(doc for doc in plan.documents if doc.filename == filename)
+def plan_json(plan: AnalyzePlan) -> str:
+    """The plan as every write prompt quotes it (rendered once per phase, not once per document)."""
+    return json.dumps(plan.model_dump(mode="json"), indent=1)
+
+
+def write_prompt(project: str, requirements: str, plan_text: str, document: DocumentPlan) -> str:
     return (
         f"Project: {project}\n\nProduct brief:\n---\n{requirements.strip()}\n---\n\n"
-        f"The analysis plan:\n{json.dumps(plan.model_dump(mode='json'), indent=1)}\n\n"
-        f"Write the document `{filename}` following its outline {document.outline}. Each section in "
+        f"The analysis plan:\n{plan_text}\n\n"
+        f"Write the document `{document.filename}` following its outline {document.outline}. Each section in "
         "markdown, concrete and specific to this product; then its requirements in EARS form "
         '("When <trigger>, the system shall <response>.", "The system shall …", "If <condition>, then the system shall …").'
     )
