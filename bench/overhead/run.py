@@ -135,6 +135,19 @@ def bench_harness(sim_url: str, redis_url: str, store_dir: Path, calls: int) -> 
             "harness_overhead_ms": median_ms(harness) - median_ms(bare)}
 
 
+def store_write_ms(store_dir: Path, label: str) -> float:
+    """Median time to write one small new artifact to the local store, in fresh folders as a job
+    does: the context for the per-job figure. On ext4, creating files stays slow for minutes after
+    many were deleted (a test run, an earlier bench's clean-up): it shows here first."""
+    store = open_store(str(store_dir / f"probe-{label}"))
+    samples = []
+    for i in range(300):
+        start = time.perf_counter()
+        store.put_text(f"run-{i // 10}/phase/file-{i}.json", "{}" * 500)
+        samples.append(time.perf_counter() - start)
+    return median_ms(samples)
+
+
 def _instant_round(round_id: str, models: int) -> dict:
     return {
         "round": round_id,
@@ -182,6 +195,7 @@ def bench_farm_jobs(sim_url: str, redis_url: str, store_dir: Path, log_dir: Path
     env = {"FARM_REDIS_URL": redis_url, "FARM_STORE": str(store_dir)}
     farm_worker = WorkerProcess(env, log_dir / "farm-worker.log", concurrency=1, queues="generate")
     bare = BareCelery(redis_url, log_dir)
+    before_ms = store_write_ms(store_dir, "before")
     dispatch, ratios, bare_ms, farm_ms, all_in_ms, rates = [], [], [], [], [], []
     try:
         for i in range(8):  # the first rounds warm the worker up
@@ -202,6 +216,7 @@ def bench_farm_jobs(sim_url: str, redis_url: str, store_dir: Path, log_dir: Path
         farm_worker.stop()
         bare.worker.stop()
     return {
+        "store_write_ms (before, after)": f"{before_ms:.3f}, {store_write_ms(store_dir, 'after'):.3f}",
         "bare_celery_round_trip_ms": statistics.median(bare_ms),
         "farm_overhead_per_job_ms": statistics.median(farm_ms),
         "all_in_overhead_per_job_ms": statistics.median(all_in_ms),
