@@ -42,10 +42,6 @@ class StoreContext:
     def _run_keys(self) -> keys.RunKeys:
         return keys.RunKeys(self.round_id, self.model_id, self.project)
 
-    @property
-    def phase_keys(self) -> keys.PhaseKeys:
-        return self._run_keys.phase(self.phase)
-
     def prior(self, phase: str) -> dict[str, Any]:
         return self.store.get_json(self._run_keys.phase(phase).ast)
 

@@ -1,4 +1,5 @@
-"""One phase job, start to finish: lease, skip what is done, run, write artifacts (result last), advance.
+"""One phase job, start to finish: lease, skip what is done, run, write artifacts (result last),
+then record its end and queue what follows in one ledger step.
 
 Jobs are at-least-once: a redelivered job finds the result record (and skips the phase) or the
 operation checkpoints (and skips those operations). A lease in Redis keeps two live deliveries of
@@ -118,7 +119,7 @@ def _end(env: WorkerEnv, round_id: str, end: Change, following: list[Change]) ->
     """Record the job's end with what follows it, send the jobs that were queued, and mark the
     round complete if that was its last open job."""
     applied = env.ledger.apply(round_id, [end, *following])
-    queued = [c.job for c, prev in zip(following, applied.previous[1:]) if c.to is JobState.QUEUED and prev]
+    queued = [c.job for c, prev in zip(following, applied.previous[1:]) if c.to is JobState.QUEUED and prev is not None]
     if queued:
         env.send_jobs(round_id, queued)
     env.ledger.mark_complete_if_done(round_id, applied.open_jobs)
