@@ -274,8 +274,8 @@ class Ledger:
     def usage(self, round_id: str) -> dict[str, dict[str, float]]:
         """{model: {counter: value}}."""
         out: dict[str, dict[str, float]] = {}
-        for field, value in self.r.hgetall(self.usage_key(round_id)).items():
-            model, name = field.rsplit("|", 1)
+        for counter, value in self.r.hgetall(self.usage_key(round_id)).items():
+            model, name = counter.rsplit("|", 1)
             out.setdefault(model, {})[name] = float(value)
         return out
 

@@ -79,7 +79,7 @@ def _enqueue_firsts(manifest: Manifest, ledger: Ledger, app: Celery) -> int:
     first = manifest.spec.phases[0]
     jobs = [JobKey(model.id, project, first) for model in manifest.spec.models for project in manifest.projects]
     applied = ledger.apply(manifest.round, [Change(job, JobState.QUEUED, frozenset({JobState.PENDING})) for job in jobs])
-    queued = [job for job, previous in zip(jobs, applied.previous) if previous is not None]
+    queued = [job for job, previous in zip(jobs, applied.previous, strict=True) if previous is not None]
     send_jobs(app, manifest.round, queued)
     return len(queued)
 

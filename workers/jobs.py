@@ -119,7 +119,8 @@ def _end(env: WorkerEnv, round_id: str, end: Change, following: list[Change]) ->
     """Record the job's end with what follows it, send the jobs that were queued, and mark the
     round complete if that was its last open job."""
     applied = env.ledger.apply(round_id, [end, *following])
-    queued = [c.job for c, prev in zip(following, applied.previous[1:]) if c.to is JobState.QUEUED and prev is not None]
+    moved = zip(following, applied.previous[1:], strict=True)
+    queued = [change.job for change, prev in moved if change.to is JobState.QUEUED and prev is not None]
     if queued:
         env.send_jobs(round_id, queued)
     env.ledger.mark_complete_if_done(round_id, applied.open_jobs)
