@@ -99,7 +99,7 @@ def resume(round_id: str, store: Store, ledger: Ledger, app: Celery) -> int:
         ledger.register_round(round_id, plan_jobs(manifest), {"store": store.url})
     BudgetBook(ledger.r).ensure(round_id, manifest.spec)
     jobs = ledger.jobs(round_id)
-    count = 0
+    requeued: list[JobKey] = []
     for model in manifest.spec.models:
         for project in manifest.projects:
             run = run_jobs(manifest, model.id, project)
@@ -114,11 +114,11 @@ def resume(round_id: str, store: Store, ledger: Ledger, app: Celery) -> int:
                 ledger.transition(round_id, later, JobState.PENDING, {JobState.SKIPPED, JobState.CANCELLED})
             allowed = RESUMABLE | {JobState.PENDING, JobState.RUNNING}
             if ledger.transition(round_id, stuck, JobState.QUEUED, allowed) is not None:
-                send_jobs(app, round_id, [stuck])
-                count += 1
-    if count:
+                requeued.append(stuck)
+    if requeued:  # reopened before any job is sent, so a job's end cannot mark it complete first
         ledger.reopen(round_id)
-    return count
+        send_jobs(app, round_id, requeued)
+    return len(requeued)
 
 
 def _ready(run: list[JobKey], job: JobKey, jobs: dict[JobKey, JobRecord]) -> bool:

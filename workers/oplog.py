@@ -69,7 +69,9 @@ class OperationLog:
     def attempts(self) -> list[dict[str, Any]]:
         """Every attempt of every delivery of the phase, in the order they started."""
         attempt_files = [key for key in self.store.list(self.phase_keys.attempts) if key not in self._mine]
-        unseen = [key for key in self.store.list(self.phase_keys.ops) if key not in self._checkpoints]
+        # Checkpoints made since the listing are this delivery's own (the job's lease keeps others out).
+        listed = self._listed if self._listed is not None else set(self.store.list(self.phase_keys.ops))
+        unseen = sorted(key for key in listed if key not in self._checkpoints)
         in_checkpoints = [c["attempt"] for c in [*self._checkpoints.values(), *self.store.get_many_json(unseen)]
                           if "attempt" in c]  # fmt: skip
         mine = {record["attempt_id"] for record in self._mine.values()}

@@ -69,3 +69,11 @@ def test_a_fresh_phase_has_no_checkpoints(tmp_path: Path) -> None:
     log = _log(LocalStore(tmp_path), "d1")
     assert log.checkpoint("plan") is None
     assert log.attempts() == []
+
+
+def test_a_delivery_that_ends_before_its_first_operation_still_reports_earlier_attempts(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    first = _log(store, "d1")
+    first(_attempt("plan", 0, SUCCESS, 1.0))
+    first.save_checkpoint("plan", {"status": "succeeded", "ast": {}})
+    assert [a["attempt_id"] for a in _log(store, "d2").attempts()] == ["plan-0"]
