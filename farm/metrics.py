@@ -17,7 +17,9 @@ JOB_LABELS = ("round", "model", "project", "phase")
 
 # Usage counters (workers.harness.usage.Usage.counters) by token kind.
 _TOKEN_KINDS = {"tokens_input": "input", "tokens_cached": "cached", "tokens_output": "output", "tokens_reasoning": "reasoning"}
-FUNCTION_CALL_RESULTS = frozenset({"success", "validation_failure", "invalid_json", "no_call", "compile_failure"})
+FUNCTION_CALL_RESULTS = frozenset(
+    {"success", "validation_failure", "invalid_json", "no_call", "compile_failure", "truncated"}
+)
 _TRANSPORT = "transport:"
 
 TOKENS = Counter("farm_llm_tokens", "Tokens of LLM calls by kind (input = uncached input; output excludes reasoning).",

@@ -40,12 +40,39 @@ class ToolSchemaMode(StrEnum):
     INLINE = "inline"  # $refs inlined, recursion cut at a bounded depth
 
 
+class Dialect(StrEnum):
+    """The serving stack behind an endpoint: what request shape it takes and what it gets wrong
+    (shared/real-servers.md). `auto` asks the server (`/v1/models`, `/props`) and falls back to
+    `openai`, the strict OpenAI shape."""
+
+    AUTO = "auto"
+    OPENAI = "openai"
+    OPENROUTER = "openrouter"
+    VLLM = "vllm"
+    LLAMA_CPP = "llama.cpp"  # llama.cpp's llama-server and llama-cpp-python's server
+    OLLAMA = "ollama"
+    LMSTUDIO = "lmstudio"
+
+
+class FeedbackRole(StrEnum):
+    """How feedback on a tool call goes back: as the call's `tool` result, or as a `user` turn
+    (some chat templates render `tool` messages as empty turns)."""
+
+    TOOL = "tool"
+    USER = "user"
+
+
 class Endpoint(_Spec):
     kind: EndpointKind
     base_url: str | None = Field(default=None, description="OpenAI-compatible base URL, ending in /v1")
     api_key_env: str | None = Field(default=None, pattern=ENV_VAR, description="env var holding the key")
     timeout_s: float = Field(default=600.0, gt=0, le=3600)
-    tool_schema: ToolSchemaMode = ToolSchemaMode.NATIVE
+    tool_schema: ToolSchemaMode | None = Field(default=None, description="native | inline; default: the dialect's")
+    dialect: Dialect = Dialect.AUTO
+    feedback_role: FeedbackRole | None = Field(default=None, description="tool | user; default: the dialect's")
+    context_tokens: int | None = Field(
+        default=None, ge=512, le=10_000_000, description="the served context size, when the server does not tell"
+    )
     rpm: int | None = Field(default=None, gt=0, le=1_000_000, description="requests per minute, shared by all workers")
 
     @model_validator(mode="after")
@@ -130,6 +157,7 @@ class RetryPolicy(_Spec):
     validation: int = Field(default=3, ge=0, le=20)
     compiler: int = Field(default=3, ge=0, le=20)
     missing_call: int = Field(default=2, ge=0, le=20)
+    truncation: int = Field(default=2, ge=0, le=20)
     transport: int = Field(default=5, ge=0, le=50)
 
 

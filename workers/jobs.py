@@ -27,6 +27,7 @@ from farm.outcomes import JobEnded, JobState
 from workers.calls import calls_jsonl, summarize
 from workers.context import StoreContext
 from workers.environment import JOB_LEASE_TTL_S, WorkerEnv
+from workers.harness.dialect import resolve
 from workers.harness.endpoint import make_client
 from workers.harness.operation import OperationRunner
 from workers.oplog import OperationLog
@@ -151,13 +152,16 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
     ctx: StoreContext | None = None
     oplog = OperationLog(env.store, round_id, job.model, job.project, job.phase, phase_keys, uuid.uuid4().hex[:12])
     try:
+        client = make_client(model)
+        recorded = manifest.endpoints.get(model.id)
         runner = OperationRunner(
-            client=make_client(model),
+            client=client,
             model=model,
             policy=manifest.spec.retry,
             phase=job.phase,
             gate=env.gate(round_id),
             record=oplog,
+            profile=resolve(model, recorded.server if recorded else None, str(client.base_url), client.api_key),
         )
         ctx = StoreContext(
             round_id=round_id,

@@ -9,6 +9,7 @@ from farm.sim import SimAdmin, SimServer
 from farm.spec import Endpoint, ModelSpec, Prices, RetryPolicy
 from workers.harness.endpoint import make_client
 from workers.harness.gate import LocalGate
+from workers.harness.usage import price
 from workers.harness.operation import AttemptRecord, OperationRunner
 from workers.phases.analyze.ast import AnalyzePlan
 from workers.phases.analyze.phase import check_plan
@@ -23,9 +24,10 @@ PLAN_OP = Operation(
 
 
 class Harness:
-    def __init__(self, sim: SimServer, model_id: str, policy: RetryPolicy, timeout_s: float = 30) -> None:
+    def __init__(self, sim: SimServer, model_id: str, policy: RetryPolicy, timeout_s: float = 30,
+                 prices: Prices = Prices(input=1, output=2)) -> None:
         endpoint = Endpoint(kind="simulator", base_url=sim.base_url, timeout_s=timeout_s)
-        self.model = ModelSpec(id=model_id, endpoint=endpoint, prices=Prices(input=1, output=2))
+        self.model = ModelSpec(id=model_id, endpoint=endpoint, prices=prices)
         self.records: list[AttemptRecord] = []
         self.sleeps: list[float] = []
         self.runner = OperationRunner(
@@ -79,7 +81,8 @@ def test_5xx_backs_off_but_a_repeated_identical_500_is_not_blindly_retried(sim: 
     assert h.outcomes == ["transport:server_error", "success"] and len(h.sleeps) == 1 and h.sleeps[0] > 0
     sim_admin.inject("server_error", model="sim/clean", count=10)
     h = Harness(sim, "sim/clean", RetryPolicy(transport=5, missing_call=0))
-    with pytest.raises(ModelFailed, match="failed twice the same way"):
+    # No answer came from the model: however often it repeats, a 5xx is never the model's failure.
+    with pytest.raises(InfraFailed, match="failed twice the same way"):
         h.runner.run(PLAN_OP)
     assert h.outcomes == ["transport:server_error"] * 2
 
@@ -90,15 +93,30 @@ def test_timeouts_exhaust_transport_retries_as_infra_failure(sim: SimServer, sim
     with pytest.raises(InfraFailed, match="timeout"):
         h.runner.run(PLAN_OP)
     assert h.outcomes == ["transport:timeout"] * 2
+    # The server may still generate (and bill) a request we gave up on: a paid call is charged at
+    # its worst case, never recorded as free.
+    for record in h.records:
+        worst = price(h.model.prices, record.usage.input_tokens, 0, h.model.sampling.max_tokens)
+        assert record.usage.cost_source == "worst_case" and record.usage.cost_usd == pytest.approx(worst)
+        assert record.usage.input_tokens > 0 and record.usage.output_tokens == h.model.sampling.max_tokens
 
 
-def test_402_stops_for_budget_and_context_length_fails_the_model(sim: SimServer, sim_admin: SimAdmin) -> None:
+def test_a_timed_out_call_to_a_free_local_endpoint_costs_nothing(sim: SimServer, sim_admin: SimAdmin) -> None:
+    sim_admin.inject("slow", model="sim/clean", count=1, delay=2.0)
+    h = Harness(sim, "sim/clean", RetryPolicy(transport=1), timeout_s=0.5, prices=Prices(input=0, output=0))
+    h.runner.run(PLAN_OP)
+    assert h.outcomes == ["transport:timeout", "success"]
+    assert h.records[0].usage.cost_usd == 0 and h.records[0].usage.cost_source == "none"
+
+
+def test_402_stops_for_budget_and_context_overflow_is_our_request_not_the_model(sim: SimServer, sim_admin: SimAdmin) -> None:
     sim_admin.inject("payment_required", model="sim/clean", count=1)
     with pytest.raises(BudgetStopped, match="402"):
         Harness(sim, "sim/clean", RetryPolicy()).runner.run(PLAN_OP)
     sim_admin.inject("context_length", model="sim/clean", count=1)
     h = Harness(sim, "sim/clean", RetryPolicy())
-    with pytest.raises(ModelFailed, match="context"):
+    # The history is ours to bound: a prompt the endpoint cannot hold is the request's fault.
+    with pytest.raises(InfraFailed, match="refused our request .*context"):
         h.runner.run(PLAN_OP)
     assert h.outcomes == ["transport:context_length_exceeded"]
 

@@ -7,13 +7,12 @@ from functools import lru_cache
 from typing import Any
 
 import openai
-from pydantic import BaseModel
 
 from farm.outcomes import InfraFailed
 from farm.spec import EndpointKind, ModelSpec, ToolSchemaMode
+from workers.harness.dialect import OPENAI_PROFILE, ServerProfile
+from workers.harness.wire import wire_parameters
 from workers.phases.base import Operation
-
-INLINE_DEPTH = 2  # one nested level of each recursive variant in full; deeper levels are tagged objects
 
 
 def make_client(model: ModelSpec, simulator_url: str | None = None) -> openai.OpenAI:
@@ -37,32 +36,24 @@ def _client(base_url: str, api_key: str, timeout_s: float) -> openai.OpenAI:
     )
 
 
-@lru_cache(maxsize=256)
-def _parameters(ast: type[BaseModel], mode: ToolSchemaMode) -> dict[str, Any]:
-    schema = ast.model_json_schema()
-    if mode is ToolSchemaMode.INLINE:
-        from workers.phases.schema_shape import inline_refs
-
-        schema = inline_refs(schema, INLINE_DEPTH)
-    return schema
-
-
-def tool_of(operation: Operation[Any], mode: ToolSchemaMode) -> dict[str, Any]:
+def tool_of(operation: Operation[Any], profile: ServerProfile, mode: ToolSchemaMode | None = None) -> dict[str, Any]:
+    """The forced tool as this server can take it; validation still uses the full AST."""
     return {
         "type": "function",
         "function": {
             "name": operation.tool_name,
             "description": operation.description,
-            "parameters": _parameters(operation.ast, mode),
+            "parameters": wire_parameters(operation.ast, profile.dialect, mode),
         },
     }
 
 
-def request_options(model: ModelSpec, operation: Operation[Any], phase: str) -> dict[str, Any]:
+def request_options(model: ModelSpec, operation: Operation[Any], phase: str,
+                    profile: ServerProfile = OPENAI_PROFILE) -> dict[str, Any]:
     """Everything of the request but the messages: sampling, the forced tool, routing."""
     options: dict[str, Any] = {
         "model": model.request_name,
-        "tools": [tool_of(operation, model.endpoint.tool_schema)],
+        "tools": [tool_of(operation, profile, model.endpoint.tool_schema)],
         "tool_choice": {"type": "function", "function": {"name": operation.tool_name}},
         "temperature": model.sampling.temperature,
         "max_tokens": model.sampling.max_tokens,

@@ -98,3 +98,15 @@ def compiler_feedback(tool: str, diagnostics: list[Diagnostic]) -> str:
 
 def missing_call_feedback(tool: str) -> str:
     return f"You replied with text. Do not answer in prose: call the function `{tool}` with its arguments."
+
+
+def truncated_feedback(tool: str, max_tokens: int) -> str:
+    return json.dumps(
+        {
+            "status": "truncated",
+            "message": f"Your answer was cut off at {max_tokens} tokens, the most an answer may take, so its "
+            f"arguments are incomplete. Call `{tool}` again with a shorter answer: fewer or terser items, "
+            "no commentary outside the arguments.",
+        },
+        ensure_ascii=False,
+    )

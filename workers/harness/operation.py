@@ -1,31 +1,38 @@
 """Run one operation: forced call → lenient parse → AST validation → compiler check → feedback → retry.
 
-Each failure kind has its own retry budget (validation, compiler, missing call, transport), and
-every attempt, paid or not, is handed to the recorder the moment it ends.
+Each failure kind has its own retry budget (validation, compiler, missing call, truncation,
+transport), and every attempt, paid or not, is handed to the recorder the moment it ends.
+
+Blame needs evidence: an operation fails as the model's only on an HTTP 200 answer that failed
+parse, validation, compile or the forced call. Gateways, crashes, timeouts, requests we built wrong
+and context overflows are the farm's or the server's problem, whatever they repeat.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import time
 import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any, NoReturn, Protocol
 
 import openai
 import tenacity
 from pydantic import BaseModel, ValidationError
 
 from farm.outcomes import BudgetStopped, InfraFailed, ModelFailed
-from farm.spec import ModelSpec, RetryPolicy
+from farm.spec import EndpointKind, ModelSpec, RetryPolicy
 from workers.harness import feedback
+from workers.harness.conversation import Conversation, ToolCallMade
+from workers.harness.dialect import OPENAI_PROFILE, ServerProfile, feedback_role, wait_until_idle
 from workers.harness.endpoint import request_options
 from workers.harness.gate import CallGate
 from workers.harness.parse import InvalidJson, parse_arguments
-from workers.harness.transport import Fault, TransportFault, classify
+from workers.harness.transport import Fault, TransportFault, classify, names_our_request
 from workers.harness.usage import Usage, price, served_provider, usage_of
 from workers.phases.base import Operation
 
@@ -35,6 +42,9 @@ VALIDATION_FAILURE = "validation_failure"
 INVALID_JSON = "invalid_json"
 NO_CALL = "no_call"
 COMPILE_FAILURE = "compile_failure"
+TRUNCATED = "truncated"
+
+log = logging.getLogger(__name__)
 
 
 class AttemptRecord(BaseModel):
@@ -102,6 +112,7 @@ class OperationRunner:
     phase: str
     gate: CallGate
     record: Recorder
+    profile: ServerProfile = OPENAI_PROFILE  # jobs pass the endpoint's resolved profile
     backoff_initial_s: float = 1.0
     backoff_max_s: float = 60.0
     sleep: Callable[[float], None] = time.sleep
@@ -110,49 +121,65 @@ class OperationRunner:
         """The accepted AST; raises ModelFailed, InfraFailed or BudgetStopped."""
         return _OperationRun(self, operation).run()
 
+    @property
+    def paid(self) -> bool:
+        prices = self.model.prices
+        return prices.input > 0 or prices.output > 0
+
+    @property
+    def one_slot(self) -> bool:
+        """A local server that serves one request at a time: an abandoned request still holds it."""
+        local = self.model.endpoint.kind is not EndpointKind.OPENROUTER
+        return local and (self.model.concurrency == 1 or self.profile.slots == 1)
+
 
 class _OperationRun:
     def __init__(self, runner: OperationRunner, operation: Operation[Any]) -> None:
         self.runner = runner
         self.op = operation
-        self.options = request_options(runner.model, operation, runner.phase)
+        self.options = request_options(runner.model, operation, runner.phase, runner.profile)
         self.options_digest = _options_digest(self.options)
-        self.messages: list[dict[str, Any]] = [
-            {"role": "system", "content": operation.system},
-            {"role": "user", "content": operation.user},
-        ]
+        self.conversation = Conversation(
+            operation.system, operation.user, self.options["tools"], feedback_role(runner.model, runner.profile),
+            runner.model.sampling.max_tokens, runner.profile.context_tokens,
+            where=f"phase {runner.phase}, operation {operation.op_id}",
+        )
         self.attempts = 0
         self.spent: Counter[str] = Counter()
         self.last_server_error: str | None = None
+        self.after_timeout = False
 
     # ---- the attempt loop
     def run(self) -> BaseModel:
         tool = self.op.tool_name
         while True:
-            message, record = self._call()
+            message, record, max_tokens = self._call()
             tool_calls = getattr(message, "tool_calls", None) or []
+            cut = self._truncated(record, max_tokens)
+            if cut:
+                self._fail(record, TRUNCATED, "truncation", f"the answer was cut at {max_tokens} tokens")
+                made = _made(tool_calls[0]) if tool_calls else None
+                self.conversation.answered(message.content, made, feedback.truncated_feedback(tool, max_tokens))
+                continue
             if not tool_calls:
                 self._fail(record, NO_CALL, "missing_call", "no tool call in the answer")
-                self.messages += [
-                    {"role": "assistant", "content": message.content or ""},
-                    {"role": "user", "content": feedback.missing_call_feedback(tool)},
-                ]
+                self.conversation.answered(message.content, None, feedback.missing_call_feedback(tool))
                 continue
-            call = tool_calls[0]
-            self.messages.append(
-                {
-                    "role": "assistant",
-                    "content": message.content,
-                    "tool_calls": [
-                        {"id": call.id, "type": "function",
-                         "function": {"name": call.function.name, "arguments": call.function.arguments}}
-                    ],
-                }
-            )
-            reply = self._check(call.function.arguments, record)
+            made = _made(tool_calls[0])
+            reply = self._check(made.arguments, record)
             if isinstance(reply, BaseModel):
                 return reply
-            self.messages.append({"role": "tool", "tool_call_id": call.id, "content": reply})
+            self.conversation.answered(message.content, made, reply)
+
+    def _truncated(self, record: AttemptRecord, max_tokens: int) -> bool:
+        """Cut off at max_tokens. llama.cpp still says "tool_calls" then, so an answer that used every
+        token and is not complete JSON counts as cut too."""
+        if record.response.get("finish_reason") == "length":
+            return True
+        if record.usage.output_tokens < max_tokens:
+            return False
+        calls = record.response.get("tool_calls") or []
+        return not calls or not _complete_json(calls[0]["arguments"])
 
     def _check(self, arguments: str, record: AttemptRecord) -> BaseModel | str:
         """The accepted AST, or the feedback to send after recording the failure."""
@@ -195,7 +222,7 @@ class _OperationRun:
         self.runner.record(record)
 
     # ---- one call, with transport retries
-    def _call(self) -> tuple[Any, AttemptRecord]:
+    def _call(self) -> tuple[Any, AttemptRecord, int]:
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(self._should_retry),
             wait=_RetryAfterOrBackoff(
@@ -208,39 +235,44 @@ class _OperationRun:
         try:
             return retrying(self._attempt)
         except _TransportError as exc:
-            return self._transport_gave_up(exc.fault)
+            self._transport_gave_up(exc.fault)
+            raise AssertionError("unreachable") from exc  # _transport_gave_up always raises
 
     def _should_retry(self, exc: BaseException) -> bool:
         if not isinstance(exc, _TransportError) or not exc.fault.fault.retryable:
             return False
         if exc.fault.fault is Fault.SERVER_ERROR:
+            # The same 5xx text twice is a deterministic refusal (a parser choking on our request or
+            # on the model's history): retrying it blindly pays for nothing.
             repeated = exc.fault.message == self.last_server_error
             self.last_server_error = exc.fault.message
             return not repeated
         return True
 
-    def _transport_gave_up(self, fault: TransportFault) -> tuple[Any, AttemptRecord]:
-        what = f"operation {self.op.op_id}: {fault.fault.value}"
+    def _transport_gave_up(self, fault: TransportFault) -> NoReturn:
+        """Never the model's fault: no answer from the model came back (design.md, "Outcomes")."""
+        what = f"phase {self.runner.phase}, operation {self.op.op_id}: {fault.fault.value}"
         if fault.fault is Fault.PAYMENT_REQUIRED:
             raise BudgetStopped(f"{what}: the provider refused payment (402): {fault.message}")
-        if fault.fault is Fault.CONTEXT_EXCEEDED:
-            raise ModelFailed(f"{what}: {fault.message}")
+        if fault.fault in (Fault.BAD_REQUEST, Fault.CONTEXT_EXCEEDED) or names_our_request(fault.message):
+            log.error("%s: the endpoint refused the request we built (a farm bug, or a server limit its "
+                      "dialect does not know): HTTP %s: %s", what, fault.status, fault.message)
+            raise InfraFailed(f"{what}: the endpoint refused our request (HTTP {fault.status}): {fault.message}")
         if fault.fault is Fault.SERVER_ERROR and fault.message == self.last_server_error:
-            # The same 5xx twice: the serving stack cannot parse what the model produced. Counted
-            # as a missing call (the model's fault), with the missing-call budget.
-            self.spent["missing_call"] += 1
-            if self.spent["missing_call"] > self.runner.policy.missing_call:
-                raise ModelFailed(f"{what}: the server failed twice the same way: {fault.message}")
-            self.last_server_error = None
-            self.messages.append({"role": "user", "content": feedback.missing_call_feedback(self.op.tool_name)})
-            return self._call()
-        raise InfraFailed(f"{what} after {self.runner.policy.transport + 1} attempt(s): {fault.message}")
+            raise InfraFailed(f"{what}: the server failed twice the same way (HTTP {fault.status}): {fault.message}")
+        raise InfraFailed(f"{what} after {self.attempts} attempt(s): {fault.message}")
 
-    def _attempt(self) -> tuple[Any, AttemptRecord]:
-        runner, options = self.runner, self.options
-        prompt_estimate = estimate_prompt_tokens(self.messages, options["tools"])
-        worst_case = price(runner.model.prices, prompt_estimate, 0, runner.model.sampling.max_tokens)
-        messages = list(self.messages)
+    def _attempt(self) -> tuple[Any, AttemptRecord, int]:
+        runner = self.runner
+        if self.after_timeout and runner.one_slot:
+            self._wait_for_idle_server()
+        messages, max_tokens = self.conversation.prepare()
+        options = {**self.options, "max_tokens": max_tokens}
+        # How many answers this operation has had: only the latest is replayed, and the simulator's
+        # scripted models play by answer count. Harmless to real servers, like X-Farm-Operation.
+        options["extra_headers"] = {**options["extra_headers"], "X-Farm-Answers": str(self.conversation.answers)}
+        prompt_estimate = estimate_prompt_tokens(messages, options["tools"])
+        worst_case = price(runner.model.prices, prompt_estimate, 0, max_tokens)
         record = AttemptRecord(
             attempt_id=uuid.uuid4().hex,
             op_id=self.op.op_id,
@@ -249,6 +281,7 @@ class _OperationRun:
             latency_ms=0.0,
             request_digest=_digest(messages, self.options_digest),
             outcome="pending",
+            detail="",
         )
         self.attempts += 1
         with runner.gate.admit(runner.model.id, worst_case) as admission:
@@ -262,9 +295,12 @@ class _OperationRun:
                 record.latency_ms = (time.perf_counter() - started) * 1000
                 if fault.fault is Fault.RATE_LIMITED:
                     admission.throttled(fault.retry_after_s)
-                admission.settle(Usage())
+                self.after_timeout = fault.fault is Fault.TIMEOUT
+                record.usage = self._unknown_usage(prompt_estimate, max_tokens, worst_case) if self.after_timeout else Usage()
+                admission.settle(record.usage)
                 self._finish(record, f"transport:{fault.fault.value}", fault.message)
                 raise _TransportError(fault) from exc
+            self.after_timeout = False
             record.latency_ms = (time.perf_counter() - started) * 1000
             record.usage = usage_of(response, runner.model.prices)
             admission.settle(record.usage)
@@ -281,4 +317,35 @@ class _OperationRun:
                 {"name": c.function.name, "arguments": c.function.arguments} for c in (message.tool_calls or [])
             ],
         }
-        return message, record
+        if self.conversation.compacted:
+            record.detail = "history compacted to fit the context"
+        return message, record, max_tokens
+
+    def _unknown_usage(self, prompt_estimate: int, max_tokens: int, worst_case: float) -> Usage:
+        """A timed-out call may still be generated and billed: a paid one is charged at its worst case."""
+        if not self.runner.paid:
+            return Usage()
+        return Usage(input_tokens=prompt_estimate, output_tokens=max_tokens, cost_usd=worst_case,
+                     cost_source="worst_case")
+
+    def _wait_for_idle_server(self) -> None:
+        runner = self.runner
+        client = runner.client
+        idle = wait_until_idle(str(client.base_url), runner.model.request_name,
+                               runner.model.endpoint.timeout_s, client.api_key)
+        if not idle:
+            raise InfraFailed(f"phase {runner.phase}, operation {self.op.op_id}: the one-slot server at "
+                              f"{client.base_url} was still busy with an abandoned request after "
+                              f"{runner.model.endpoint.timeout_s:g}s")
+
+
+def _complete_json(text: str) -> bool:
+    try:
+        json.loads(text)
+    except ValueError:
+        return False
+    return True
+
+
+def _made(call: Any) -> ToolCallMade:
+    return ToolCallMade(call.id or f"call_{uuid.uuid4().hex[:12]}", call.function.name, call.function.arguments or "")

@@ -8,6 +8,7 @@ unknown-model errors are configuration faults that retrying cannot fix.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -38,7 +39,14 @@ class TransportFault:
     retry_after_s: float | None = None
 
 
-_CONTEXT_MARKERS = ("context_length_exceeded", "maximum context length", "context length", "too many tokens")
+# Error texts that name the request's shape (a pydantic or JSON-schema validation of the body, a
+# message field, a tool schema the server cannot build a grammar from): our bug, not the model's.
+_REQUEST_SHAPE = re.compile(
+    r"validation error|input should be|field required|messages\.\d|\btool_choice\b|\btools?\[|"
+    r"invalid (json )?schema|failed to parse grammar|unsupported pattern", re.IGNORECASE)
+
+_CONTEXT_MARKERS = ("context_length_exceeded", "maximum context length", "context length", "too many tokens",
+                    "exceed_context_size_error", "available context size")  # the last two: llama-server
 
 
 def _retry_after(response: object) -> float | None:
@@ -60,6 +68,11 @@ def _short(exc: BaseException) -> str:
         if message:
             return str(message)[:500]
     return str(exc)[:500]
+
+
+def names_our_request(message: str) -> bool:
+    """Does a server's error text blame the request we built rather than the model's answer?"""
+    return bool(_REQUEST_SHAPE.search(message))
 
 
 def classify(exc: BaseException) -> TransportFault | None:
