@@ -29,6 +29,7 @@ from farm.leaderboard.cli import register as register_leaderboard
 from farm.ledger import Ledger
 from farm.manifest import Manifest, diff
 from farm.queueing import make_celery
+from farm.conformance import Conformance
 from farm.preflight import preflight
 from farm.roundfile import LoadedRound, RoundFileError, load_round, parse_round
 from farm.scheduler import SubmitRefused, cancel, plan_jobs, resume, submit
@@ -125,9 +126,10 @@ def _load(file: Path) -> LoadedRound:
         raise typer.Exit(2) from None
 
 
-def _preflight(farm: Farm, loaded: LoadedRound) -> None:
-    """Refuse a round whose endpoints cannot make forced tool calls; warn when it will outrun a budget."""
-    with console.status("preflight: probing every endpoint with a forced tool call…"):
+def _preflight(farm: Farm, loaded: LoadedRound) -> dict[str, Conformance]:
+    """Refuse a round whose endpoints cannot make forced tool calls or take its phases' schemas; warn
+    when it will outrun a budget. Returns the conformance findings to freeze into the manifest."""
+    with console.status("preflight: probing every endpoint with a forced tool call and each phase's schemas…"):
         report = preflight(loaded, farm.store, farm.simulator_url)
     for p in report.probes:
         mark = "[green]ok[/]" if p.ok else "[yellow]invalid arguments[/]" if p.tool_call else "[bold red]FAILED[/]"
@@ -140,14 +142,15 @@ def _preflight(farm: Farm, loaded: LoadedRound) -> None:
     if report.problems:
         for problem in report.problems:
             err.print(f"[bold red]preflight:[/] {problem}")
-        raise fail("preflight failed: fix the endpoints above, or submit with --no-preflight")
+        raise fail("preflight failed: fix the endpoints above (`farm probe FILE` shows each phase), "
+                   "or submit with --no-preflight")
+    return report.endpoints
 
 
 def _submit_and_watch(farm: Farm, loaded: LoadedRound, watch_live: bool, *, check: bool = True) -> None:
-    if check:
-        _preflight(farm, loaded)
+    endpoints = _preflight(farm, loaded) if check else None
     try:
-        sub = submit(loaded, farm.store, farm.ledger, farm.celery, farm.simulator_url)
+        sub = submit(loaded, farm.store, farm.ledger, farm.celery, farm.simulator_url, endpoints)
     except SubmitRefused as exc:
         raise fail(str(exc)) from None
     verb = "resumed" if sub.resumed else "submitted"

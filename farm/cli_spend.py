@@ -20,6 +20,7 @@ from rich.table import Table
 
 from farm import config
 from farm.budget import ROUND_SCOPE, BudgetBook, BudgetError, check_amount, model_scope
+from farm.conformance import Conformance, Verdict
 from farm.estimate import Estimate, estimate, load_history
 from farm.flower import AUTH_ENV, FlowerConfigError, check_basic_auth, flower_command, flower_env
 from farm.ledger import Ledger
@@ -159,6 +160,24 @@ def _render_probe(report: ProbeReport) -> None:
     console.print(f"  usage reported: {report.usage_present}, cost reported: {report.cost_present} (${report.cost_usd:.6f})")
     listed = ", ".join(f"{k}={v}" for k, v in sorted((report.listed or {}).items()) if k in ("context_length", "owned_by", "pricing"))
     console.print(f"  /models: {listed or ('listed' if report.listed else report.models_error)}")
+    if report.conformance is not None:
+        _render_conformance(report.conformance)
+
+
+def _render_conformance(conformance: Conformance) -> None:
+    """Per phase tool: did the server take the schema the round will send; then what it honours."""
+    server = conformance.server
+    console.print(f"  server: dialect {server.dialect.value} ({server.found_by}), context "
+                  f"{server.context_tokens or 'unknown'} tokens, slots {server.slots or 'unknown'}, "
+                  f"feedback as {server.feedback_role.value} turns")
+    table = Table("phase", "tool", "schema chars", "verdict", "detail", box=None, padding=(0, 1))
+    colour = {Verdict.ACCEPTED: "green", Verdict.NOT_TRIED: "dim"}
+    for tool in conformance.tools:
+        style = colour.get(tool.verdict, "bold red")
+        table.add_row(tool.phase, tool.tool, str(tool.schema_chars), f"[{style}]{tool.verdict.value}[/]", tool.detail[:80])
+    console.print(table)
+    honoured = ", ".join(f"{name}: {'yes' if ok else 'no' if ok is False else '?'}" for name, ok in conformance.honours.items())
+    console.print(f"  honours: {honoured}")
 
 
 def probe_command(
@@ -166,11 +185,15 @@ def probe_command(
     base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL of a local server")] = None,
     api_key_env: Annotated[str | None, typer.Option(help="environment variable holding the endpoint's key")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
+    quick: Annotated[bool, typer.Option("--quick", help="only the forced-call check, not every phase's schema")] = False,
 ) -> None:
-    """Check each endpoint returns a forced tool call; report what it says about itself. Exit 1 on a failure."""
+    """Check each endpoint returns a forced tool call and takes every phase's tool schema as a round
+    sends it; report what it says about itself and what it honours. Exit 1 on a failure."""
     from farm.probe import probe  # the openai client is slow to import; only this command needs it
+    from workers.phases.base import PHASES
 
-    reports = [probe(model, config.simulator_url()) for model in _models_to_probe(target, base_url, api_key_env)]
+    reports = [probe(model, config.simulator_url(), None if quick else PHASES)
+               for model in _models_to_probe(target, base_url, api_key_env)]
     if as_json:
         print(json.dumps([r.model_dump(mode="json") for r in reports], indent=2))
     else:

@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict
 
 import farm
+from farm.conformance import Conformance
 from farm.roundfile import LoadedRound
 from farm.spec import EndpointKind, RoundSpec
 from workers.harness.usage import COST_POLICY
@@ -47,6 +48,9 @@ class Manifest(BaseModel):
     packages: dict[str, str]
     git_commit: str | None
     cost_policy: dict[str, str] | None = None  # None: frozen before the policy was recorded
+    # Per model: what its endpoint took and honoured at submission (the probe's conformance check);
+    # empty when submitted without preflight, and workers then ask the server themselves.
+    endpoints: dict[str, Conformance] = {}
 
     def project_text(self, name: str) -> str:
         return self.projects[name].text
@@ -107,7 +111,8 @@ def resolve_endpoints(spec: RoundSpec, simulator_url: str | None) -> RoundSpec:
     return spec.model_copy(update={"models": models})
 
 
-def build_manifest(loaded: LoadedRound, simulator_url: str | None = None, weights: str = DEFAULT_WEIGHTS) -> Manifest:
+def build_manifest(loaded: LoadedRound, simulator_url: str | None = None, weights: str = DEFAULT_WEIGHTS,
+                   endpoints: dict[str, Conformance] | None = None) -> Manifest:
     return Manifest(
         round=loaded.spec.round,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -118,6 +123,7 @@ def build_manifest(loaded: LoadedRound, simulator_url: str | None = None, weight
         packages=package_versions(),
         git_commit=git_commit(),
         cost_policy=COST_POLICY,
+        endpoints=endpoints or {},
     )
 
 

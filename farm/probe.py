@@ -1,28 +1,36 @@
-"""Probe an endpoint before spending on it: does it really return a forced tool call, and what does
-it say about itself (its `/v1/models` entry, the provider that served, latency, usage and cost)?
+"""Probe an endpoint before spending on it: does it really return a forced tool call, what does it
+say about itself (its `/v1/models` entry, the provider that served, latency, usage and cost), and
+does it take every phase's real tool schema as the round will send it (a conformance check)?
 
-The request is the harness's own (same tool schema mode, routing pins and headers), so a server
-that passes the probe accepts what a round will send.
+Requests are the harness's own (same dialect, wire schemas, routing pins and headers), so a server
+that passes the probe accepts what a round will send. The result is recorded in the manifest, and
+preflight refuses a round whose endpoint cannot take one of its phases' schemas.
 """
 
 from __future__ import annotations
 
+import json
 import time
+from collections.abc import Sequence
 from typing import Any, Literal
 
 import openai
 from pydantic import BaseModel, Field, ValidationError
 
+from farm.conformance import Conformance, ToolConformance, Verdict
 from farm.outcomes import InfraFailed
 from farm.ratelimit import public_url
-from farm.spec import ModelSpec
+from farm.spec import EndpointKind, ModelSpec, ToolSchemaMode
+from workers.harness.dialect import ServerProfile, resolve
 from workers.harness.endpoint import make_client, request_options
 from workers.harness.parse import InvalidJson, parse_arguments
-from workers.harness.transport import classify
+from workers.harness.transport import Fault, classify
 from workers.harness.usage import served_provider, usage_of
-from workers.phases.base import Operation
+from workers.phases.base import PHASES, Operation
+from workers.phases.registry import PhaseTool, phase_tools
 
 PROBE_MAX_TOKENS = 1024  # room for a reasoning model's thinking before the call, at a bounded cost
+LOCAL_SCHEMA_MAX_TOKENS = 48  # a local server shows whether it took a schema within its first tokens
 
 
 class ProbeAnswer(BaseModel):
@@ -40,6 +48,12 @@ PROBE_OPERATION = Operation(
 )
 
 
+class ProbeWrapper(BaseModel):
+    """Wraps the answer in a referenced definition: does the server take `$ref`?"""
+
+    answer: ProbeAnswer
+
+
 class ProbeReport(BaseModel):
     model: str
     endpoint: str  # without credentials
@@ -55,6 +69,7 @@ class ProbeReport(BaseModel):
     listed: dict[str, Any] | None = None  # the endpoint's /v1/models entry for the model
     models_error: str | None = None
     error: str | None = None
+    conformance: Conformance | None = None
 
 
 def _listed(client: openai.OpenAI, name: str) -> tuple[dict[str, Any] | None, str | None]:
@@ -68,7 +83,12 @@ def _listed(client: openai.OpenAI, name: str) -> tuple[dict[str, Any] | None, st
     return None, f"{name!r} is not in the endpoint's model list"
 
 
-def probe(model: ModelSpec, simulator_url: str | None = None) -> ProbeReport:
+def _messages(operation: Operation[Any]) -> list[dict[str, Any]]:
+    return [{"role": "system", "content": operation.system}, {"role": "user", "content": operation.user}]
+
+
+def probe(model: ModelSpec, simulator_url: str | None = None, phases: Sequence[str] | None = PHASES) -> ProbeReport:
+    """The basic forced-call check, then (for `phases`, None for none) the conformance check."""
     try:
         url = public_url(model.endpoint.url(simulator_url))
         client = make_client(model, simulator_url)
@@ -76,15 +96,12 @@ def probe(model: ModelSpec, simulator_url: str | None = None) -> ProbeReport:
         return ProbeReport(model=model.id, endpoint=model.endpoint.kind.value, served_name=model.request_name, error=str(exc))
     report = ProbeReport(model=model.id, endpoint=url, served_name=model.request_name)
     report.listed, report.models_error = _listed(client, model.request_name)
-    options = request_options(model, PROBE_OPERATION, "probe")
+    profile = resolve(model, None, str(client.base_url), client.api_key)
+    options = request_options(model, PROBE_OPERATION, "probe", profile)
     options["max_tokens"] = min(options["max_tokens"], PROBE_MAX_TOKENS)
-    messages = [
-        {"role": "system", "content": PROBE_OPERATION.system},
-        {"role": "user", "content": PROBE_OPERATION.user},
-    ]
     started = time.perf_counter()
     try:
-        response = client.chat.completions.create(messages=messages, **options)
+        response = client.chat.completions.create(messages=_messages(PROBE_OPERATION), **options)
     except Exception as exc:
         fault = classify(exc)
         if fault is None:
@@ -108,4 +125,124 @@ def probe(model: ModelSpec, simulator_url: str | None = None) -> ProbeReport:
     else:
         report.error = "no call of the forced tool in the answer"
     report.ok = report.tool_call and report.arguments_valid
+    if phases:
+        report.conformance = _Conformer(client, model, profile).check(phases, named=report.tool_call)
+        report.ok = report.ok and not report.conformance.failures(phases)
     return report
+
+
+class _Conformer:
+    """Sends each phase's real wire schema once, then checks what the server honours."""
+
+    def __init__(self, client: openai.OpenAI, model: ModelSpec, profile: ServerProfile) -> None:
+        self.client, self.model, self.profile = client, model, profile
+        local = model.endpoint.kind is not EndpointKind.OPENROUTER and model.prices.output == 0
+        self.max_tokens = min(model.sampling.max_tokens, LOCAL_SCHEMA_MAX_TOKENS if local else PROBE_MAX_TOKENS)
+        self.dead = False
+
+    def check(self, phases: Sequence[str], named: bool) -> Conformance:
+        tools = [self._tool(tool) for phase in phases for tool in phase_tools(phase)]
+        honours: dict[str, bool | None] = {"named tool_choice": named}
+        if not self.dead:
+            honours.update({
+                "required tool_choice": self._honours_choice("required"),
+                "auto tool_choice": self._honours_choice("auto"),
+                "null content in replay": self._takes_null_content(),
+                "$ref in schemas": self._takes_refs(),
+            })
+        return Conformance(server=self.profile, tools=tools, honours=honours)
+
+    def _send(self, operation: Operation[Any], mode: ToolSchemaMode | None = None,
+              messages: list[dict[str, Any]] | None = None, **overrides: Any) -> Any:
+        model = self.model if mode is None else self.model.model_copy(
+            update={"endpoint": self.model.endpoint.model_copy(update={"tool_schema": mode})})
+        options = {**request_options(model, operation, "probe", self.profile), "max_tokens": self.max_tokens, **overrides}
+        return self.client.chat.completions.create(messages=messages or _messages(operation), **options)
+
+    def _tool(self, tool: PhaseTool) -> ToolConformance:
+        operation = Operation(op_id="probe", tool_name=tool.name, description=tool.description, ast=tool.ast,
+                              system="You are a conformance check. Answer only by calling the tool.",
+                              user=f"Call {tool.name} with a small example.")
+        schema = request_options(self.model, operation, "probe", self.profile)["tools"][0]["function"]["parameters"]
+        size = len(json.dumps(schema))
+        if self.dead:
+            return ToolConformance(phase=tool.phase, tool=tool.name, verdict=Verdict.NOT_TRIED, schema_chars=size)
+        try:
+            response = self._send(operation)
+        except Exception as exc:
+            verdict, detail = self._refused(exc)
+            return ToolConformance(phase=tool.phase, tool=tool.name, verdict=verdict, schema_chars=size, detail=detail)
+        calls = (response.choices[0].message.tool_calls or []) if response.choices else []
+        arguments = calls[0].function.arguments if calls and calls[0].function.name == tool.name else None
+        if arguments is None or not _shaped_like(arguments, schema):
+            got = "no call of the tool" if arguments is None else f"arguments begin {arguments[:60]!r}"
+            return ToolConformance(phase=tool.phase, tool=tool.name, verdict=Verdict.GRAMMAR_IGNORED,
+                                   schema_chars=size, detail=got)
+        return ToolConformance(phase=tool.phase, tool=tool.name, verdict=Verdict.ACCEPTED, schema_chars=size)
+
+    def _refused(self, exc: Exception) -> tuple[Verdict, str]:
+        fault = classify(exc)
+        if fault is None:
+            raise exc
+        if fault.fault in (Fault.CONNECTION, Fault.TIMEOUT) and not self._alive():
+            self.dead = True
+            return Verdict.SERVER_DIED, fault.message
+        return Verdict.REJECTED, f"{fault.fault.value} (HTTP {fault.status}): {fault.message}"
+
+    def _alive(self) -> bool:
+        try:
+            self.client.with_options(timeout=5).models.list()
+        except Exception:  # noqa: BLE001 - any failure to answer means it is gone
+            return False
+        return True
+
+    def _honours_choice(self, choice: str) -> bool | None:
+        try:
+            response = self._send(PROBE_OPERATION, tool_choice=choice, max_tokens=min(self.max_tokens * 4, PROBE_MAX_TOKENS))
+        except Exception as exc:
+            if classify(exc) is None:
+                raise
+            return False
+        return bool(response.choices and response.choices[0].message.tool_calls)
+
+    def _takes_null_content(self) -> bool | None:
+        call = {"id": "call_probe", "type": "function",
+                "function": {"name": PROBE_OPERATION.tool_name, "arguments": '{"status": "ok", "echo": 6}'}}
+        messages = [*_messages(PROBE_OPERATION), {"role": "assistant", "content": None, "tool_calls": [call]},
+                    {"role": "user", "content": "echo must be 7. Call report_status again."}]
+        try:
+            self._send(PROBE_OPERATION, messages=messages)
+        except Exception as exc:
+            if classify(exc) is None:
+                raise
+            return False
+        return True
+
+    def _takes_refs(self) -> bool | None:
+        operation = Operation(op_id="probe", tool_name="report_wrapped", description="Report the status, wrapped.",
+                              ast=ProbeWrapper, system=PROBE_OPERATION.system,
+                              user='Call report_wrapped with answer {"status": "ok", "echo": 7}.')
+        try:
+            response = self._send(operation, mode=ToolSchemaMode.NATIVE)
+        except Exception as exc:
+            if classify(exc) is None:
+                raise
+            return False
+        calls = (response.choices[0].message.tool_calls or []) if response.choices else []
+        return bool(calls) and _shaped_like(calls[0].function.arguments, ProbeWrapper.model_json_schema())
+
+
+def _shaped_like(arguments: str, schema: dict[str, Any]) -> bool:
+    """Does the (maybe cut) answer begin the way a grammar built from `schema` forces: an object whose
+    first key is one of the schema's properties? Unconstrained text rarely does."""
+    text = arguments.lstrip()
+    if not text.startswith("{"):
+        return False
+    rest = text[1:].lstrip()
+    if not rest or rest.startswith("}"):
+        return True
+    if not rest.startswith('"'):
+        return False
+    key, closed, _ = rest[1:].partition('"')
+    properties = schema.get("properties", {})
+    return key in properties if closed else any(name.startswith(key) for name in properties)

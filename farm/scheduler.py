@@ -13,6 +13,7 @@ from celery import Celery
 from farm import keys
 from farm.budget import BudgetBook
 from farm.ledger import SCORE, Change, JobKey, JobRecord, Ledger, RoundExists
+from farm.conformance import Conformance
 from farm.manifest import Manifest, build_manifest
 from farm.outcomes import JobState
 from farm.queueing import send_jobs
@@ -50,10 +51,12 @@ def check_phases(loaded: LoadedRound) -> None:
         )
 
 
-def submit(loaded: LoadedRound, store: Store, ledger: Ledger, app: Celery, simulator_url: str | None = None) -> Submission:
+def submit(loaded: LoadedRound, store: Store, ledger: Ledger, app: Celery, simulator_url: str | None = None,
+           endpoints: dict[str, Conformance] | None = None) -> Submission:
+    """`endpoints`: the preflight's conformance findings per model, frozen into the manifest."""
     check_phases(loaded)
     round_id = loaded.spec.round
-    manifest = build_manifest(loaded, simulator_url)
+    manifest = build_manifest(loaded, simulator_url, endpoints=endpoints)
     stored = store.get_json_or_none(keys.manifest(round_id))
     if stored is not None:
         previous = Manifest.model_validate(stored)
