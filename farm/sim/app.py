@@ -1,78 +1,96 @@
 """The simulator's HTTP app: an OpenAI-compatible chat endpoint playing scripted models.
 
 Stateless per conversation: the operation comes from the `X-Farm-Operation` header and the attempt
-index is the number of assistant messages in the request, so any number of harness workers can
-share one simulator. Faults queued through the admin API (`/_sim/*`) take precedence over scripts.
+index from `X-Farm-Answers` (else the number of assistant messages in the request), so any number
+of harness workers can share one simulator. Faults queued through the admin API (`/_sim/*`) take
+precedence over scripts.
+
+`/v1` is the plain endpoint; `/dialect/{name}/v1` plays a real server's dialect around the same
+scripts (farm.sim.dialects), with that server's native endpoints beside it under the prefix.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 from pydantic import ValidationError
 from starlette.applications import Starlette
 from starlette.requests import Request
-from starlette.responses import JSONResponse
-from starlette.routing import Route
+from starlette.responses import JSONResponse, Response
+from starlette.routing import Mount, Route
+from starlette.types import Receive, Scope, Send
 
 from farm.sim.behaviours import ErrorReply, Prose, Reply, ToolCall, reply
+from farm.sim.dialects import (
+    DEFAULT_N_CTX,
+    DIALECT_NAMES,
+    PLAIN,
+    PROVIDER,
+    BadRequest,
+    Dialect,
+    ServerCrash,
+    make_dialects,
+)
 from farm.sim.fixtures import Behaviour, Fixtures, ScriptedModel, load_fixtures
 from farm.sim.schema_fill import SchemaFillError, fill
 from farm.sim.state import Fault, FaultQueue, Stats
-from farm.sim.usage import estimate_usage
+from farm.sim.usage import estimate_prompt_tokens, estimate_usage
 
-PROVIDER = "benchfarm-sim"
+__all__ = ["ANSWERS_HEADER", "OPERATION_HEADER", "PROVIDER", "BadRequest", "SimState", "create_app"]
+
 OPERATION_HEADER = "x-farm-operation"
+ANSWERS_HEADER = "x-farm-answers"
 _NEEDS_ANSWER = frozenset({"answer", "slow", "invalid_json", "broken_json", "schema_invalid"})
-
-
-class BadRequest(ValueError):
-    """The request itself is malformed; answered with a 400 naming the problem."""
+_DROP_CONNECTION = "farm.sim.drop_connection"
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class SimState:
     fixtures: Fixtures
     faults: FaultQueue = field(default_factory=FaultQueue)
-    stats: Stats = field(default_factory=Stats)
+    stats: Stats = field(default_factory=lambda: Stats(dialect_names=DIALECT_NAMES))
+
+
+class SimApp(Starlette):
+    """Starlette that lets a handler drop its client's connection, as a crashing server does.
+
+    Only the ASGI server's own `send` leads to the connection (uvicorn's request cycle holds the
+    transport), so it is captured here, before any middleware wraps it.
+    """
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http":
+            scope[_DROP_CONNECTION] = partial(_abort_transport, send)
+        await super().__call__(scope, receive, send)
+
+
+def _abort_transport(send: Send) -> bool:
+    """Close the connection at once, unanswered; False when the ASGI server exposes no transport."""
+    transport = getattr(getattr(send, "__self__", None), "transport", None)
+    if transport is None or not hasattr(transport, "abort"):
+        return False
+    transport.abort()
+    return True
 
 
 def _error(error: ErrorReply) -> JSONResponse:
     headers = {}
     if error.retry_after is not None:
         headers = {"Retry-After": f"{error.retry_after:g}", "retry-after-ms": str(round(error.retry_after * 1000))}
-    body = {"error": {"message": error.message, "type": error.type, "code": error.code}}
+    body = {"error": {"message": error.message, "type": error.type, "code": error.code, **error.extra}}
     return JSONResponse(body, status_code=error.status, headers=headers)
 
 
 def _bad_request(message: str, code: str = "invalid_request") -> JSONResponse:
     return _error(ErrorReply(400, "invalid_request_error", code, message))
-
-
-def _forced_tool(body: dict[str, Any]) -> tuple[str | None, dict[str, Any]]:
-    """The tool the request forces (tool_choice, else the first tool) and its parameter schema."""
-    functions: dict[str, dict[str, Any]] = {}
-    for index, tool in enumerate(body.get("tools") or []):
-        function = tool.get("function") if isinstance(tool, dict) else None
-        if not isinstance(function, dict) or not isinstance(function.get("name"), str):
-            raise BadRequest(f"tools[{index}] is not a function tool with a name")
-        functions[function["name"]] = function
-    choice = body.get("tool_choice")
-    if isinstance(choice, dict) and isinstance(choice.get("function"), dict):
-        name = choice["function"].get("name")
-        if name not in functions:
-            raise BadRequest(f"tool_choice names {name!r}, which is not among the tools {sorted(functions)}")
-    else:
-        name = next(iter(functions), None)
-    parameters = (functions[name].get("parameters") or {}) if name else {}
-    if not isinstance(parameters, dict):
-        raise BadRequest(f"tools: parameters of {name!r} is not a JSON schema object")
-    return name, parameters
 
 
 def _answer(
@@ -89,34 +107,78 @@ def _answer(
     return filled if isinstance(filled, dict) else {}
 
 
-def _completion(model: str, result: ToolCall | Prose, usage: dict[str, Any]) -> dict[str, Any]:
+def _completion(
+    model: str, result: ToolCall | Prose, usage: dict[str, Any], finish: str | None, provider: str | None
+) -> dict[str, Any]:
+    """The chat completion; `finish` overrides the natural finish_reason (a cut answer's)."""
     if isinstance(result, ToolCall):
         function = {"name": result.name, "arguments": result.arguments}
         call = {"id": f"call_{uuid.uuid4().hex[:24]}", "type": "function", "function": function}
         message: dict[str, Any] = {"role": "assistant", "content": None, "tool_calls": [call]}
-        finish = "tool_calls"
+        natural = "tool_calls"
     else:
-        message, finish = {"role": "assistant", "content": result.text}, "stop"
-    return {
+        message, natural = {"role": "assistant", "content": result.text}, "stop"
+    completion: dict[str, Any] = {
         "id": f"chatcmpl-sim-{uuid.uuid4().hex[:24]}",
         "object": "chat.completion",
         "created": int(time.time()),
         "model": model,
-        "provider": PROVIDER,
-        "choices": [{"index": 0, "message": message, "finish_reason": finish, "logprobs": None}],
+        "provider": provider,
+        "choices": [{"index": 0, "message": message, "finish_reason": finish or natural, "logprobs": None}],
         "usage": usage,
     }
+    if provider is None:
+        del completion["provider"]
+    return completion
+
+
+def _answers(header: str | None) -> int | None:
+    """`X-Farm-Answers`: how many answers the model already gave in this operation (the harness
+    replays only the latest one); None when absent or not a count."""
+    return int(header) if header is not None and header.isdigit() else None
+
+
+def _max_tokens(body: dict[str, Any]) -> int | None:
+    value = body.get("max_completion_tokens", body.get("max_tokens"))
+    return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
 
 
 async def _play(
-    state: SimState, model: ScriptedModel, operation: str, body: dict[str, Any]
-) -> tuple[JSONResponse, str]:
-    """Choose the behaviour, wait the model's latency, build the response; returns it and its label."""
+    state: SimState, dialect: Dialect, model: ScriptedModel, operation: str, body: dict[str, Any],
+    answers: int | None,
+) -> tuple[JSONResponse, str | None]:  # fmt: skip
+    """Serve one completion as `dialect`; returns the response and the behaviour's label.
+
+    The messages are validated before queueing for a slot, everything else inside it.
+    """
     if body.get("stream"):
         raise BadRequest("stream: the simulator answers whole completions only; send stream=false")
+    refused = dialect.reject_messages(body["messages"], state.stats)
+    if refused is not None:
+        return _error(refused), None
+    async with dialect.slot():
+        return await _generate(state, dialect, model, operation, body, answers)
+
+
+async def _generate(
+    state: SimState, dialect: Dialect, model: ScriptedModel, operation: str, body: dict[str, Any],
+    answers: int | None,
+) -> tuple[JSONResponse, str | None]:  # fmt: skip
+    """Read the request as the dialect does, choose the behaviour, wait the model's latency, reply."""
     messages: list[Any] = body["messages"]
-    attempt = sum(1 for m in messages if isinstance(m, dict) and m.get("role") == "assistant")
-    tool_name, parameters = _forced_tool(body)
+    tools: list[Any] = body.get("tools") or []
+    chosen = dialect.choose_tool(body)
+    if isinstance(chosen, ErrorReply):
+        return _error(chosen), None
+    tool_name, parameters = chosen
+    seen = dialect.rendered(messages)
+    max_tokens = _max_tokens(body)
+    refused = dialect.check_tools(tools, tool_name, parameters, state.stats) or dialect.context_error(
+        estimate_prompt_tokens(seen, tools), max_tokens
+    )
+    if refused is not None:
+        return _error(refused), None
+    attempt = dialect.attempt(messages, answers, state.stats)
     behaviour = state.faults.take(model.name, operation) or (
         model.behaviour(operation, attempt) if operation else Behaviour(kind="answer")
     )
@@ -130,12 +192,22 @@ async def _play(
     result: Reply = reply(behaviour, tool_name, parameters, answer)
     if isinstance(result, ErrorReply):
         return _error(result), behaviour.label
+    result, finish = dialect.cut(result, max_tokens, state.stats)
     output = result.arguments if isinstance(result, ToolCall) else result.text
-    usage = estimate_usage(messages, body.get("tools") or [], output, attempt, model.prices)
-    return JSONResponse(_completion(model.name, result, usage)), behaviour.label
+    usage = dialect.usage(estimate_usage(seen, tools, output, attempt, model.prices))
+    return JSONResponse(_completion(model.name, result, usage, finish, dialect.provider)), behaviour.label
 
 
-async def chat_completions(request: Request) -> JSONResponse:
+async def _crashed(request: Request, crash: ServerCrash) -> Response:
+    """Drop the connection unanswered; a plain 500 where the ASGI server gives no hold on it."""
+    log.info("simulated crash: %s", crash)
+    if not request.scope[_DROP_CONNECTION]():
+        raise RuntimeError(f"simulated crash (the connection could not be dropped): {crash}") from crash
+    await asyncio.sleep(0)  # let the transport report the connection lost, so nothing is sent on it
+    return Response(status_code=500)
+
+
+async def chat_completions(request: Request, dialect: Dialect = PLAIN) -> Response:
     state: SimState = request.app.state.sim
     operation = request.headers.get(OPERATION_HEADER, "")
     try:
@@ -152,34 +224,39 @@ async def chat_completions(request: Request) -> JSONResponse:
         return _error(ErrorReply(404, "invalid_request_error", "model_not_found", message))
     state.stats.enter()
     try:
-        response, label = await _play(state, model, operation, body)
+        answers = _answers(request.headers.get(ANSWERS_HEADER))
+        response, label = await _play(state, dialect, model, operation, body, answers)
     except BadRequest as exc:
         response, label = _bad_request(str(exc)), None
+    except ServerCrash as crash:
+        state.stats.record(model.name, operation, "dropped", None)
+        return await _crashed(request, crash)
     finally:
         state.stats.leave()
     state.stats.record(model.name, operation, response.status_code, label)
     return response
 
 
-async def list_models(request: Request) -> JSONResponse:
-    """OpenAI's model list, with OpenRouter-style per-token `pricing` strings."""
+async def list_models(request: Request, dialect: Dialect = PLAIN) -> JSONResponse:
+    """OpenAI's model list, each entry as the dialect's server writes it (the plain one with
+    OpenRouter-style per-token `pricing` strings)."""
     models = request.app.state.sim.fixtures.models.values()
-    data = [
-        {
-            "id": m.name,
-            "object": "model",
-            "created": 0,
-            "owned_by": PROVIDER,
-            "description": m.description,
-            "pricing": {
-                "prompt": f"{m.prices.input / 1e6:.12f}",
-                "completion": f"{m.prices.output / 1e6:.12f}",
-                "input_cache_read": f"{m.prices.cached / 1e6:.12f}",
-            },
-        }
-        for m in models
+    return JSONResponse({"object": "list", "data": [dialect.model_entry(m) for m in models]})
+
+
+async def unknown_dialect(request: Request) -> JSONResponse:
+    message = f"unknown dialect {request.path_params['name']!r} (known: {', '.join(DIALECT_NAMES)})"
+    return _error(ErrorReply(404, "invalid_request_error", "unknown_dialect", message))
+
+
+def _dialect_mount(dialect: Dialect) -> Mount:
+    """`/dialect/{name}`: the OpenAI API under `/v1` as the dialect plays it, and its native endpoints."""
+    routes = [
+        Route("/v1/chat/completions", partial(chat_completions, dialect=dialect), methods=["POST"]),
+        Route("/v1/models", partial(list_models, dialect=dialect), methods=["GET"]),
+        *dialect.routes(),
     ]
-    return JSONResponse({"object": "list", "data": data})
+    return Mount(f"/dialect/{dialect.name}", routes=routes)
 
 
 async def inject_fault(request: Request) -> JSONResponse:
@@ -207,15 +284,18 @@ async def reset(request: Request) -> JSONResponse:
     return JSONResponse({"reset": True})
 
 
-def create_app(scripts_dir: Path | None = None) -> Starlette:
+def create_app(scripts_dir: Path | None = None, n_ctx: int = DEFAULT_N_CTX) -> Starlette:
     """The simulator app over the fixtures in `scripts_dir` (default: farm/sim/scripts).
 
-    Raises FixtureError at once when a fixture is invalid.
+    `n_ctx` is the context size the dialects' servers were started with (the plain `/v1` has
+    none). Raises FixtureError at once when a fixture is invalid.
     """
-    app = Starlette(
+    app = SimApp(
         routes=[
             Route("/v1/chat/completions", chat_completions, methods=["POST"]),
             Route("/v1/models", list_models, methods=["GET"]),
+            *(_dialect_mount(dialect) for dialect in make_dialects(n_ctx).values()),
+            Route("/dialect/{name}/{rest:path}", unknown_dialect),
             Route("/_sim/faults", inject_fault, methods=["POST"]),
             Route("/_sim/stats", stats, methods=["GET"]),
             Route("/_sim/reset", reset, methods=["POST"]),

@@ -8,7 +8,7 @@ reproducible byte for byte.
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from farm.sim.fixtures import Behaviour
@@ -32,13 +32,18 @@ class Prose:
 
 @dataclass(frozen=True)
 class ErrorReply:
-    """An HTTP error in OpenAI's shape; `retry_after` becomes the Retry-After header."""
+    """An HTTP error in OpenAI's shape; `retry_after` becomes the Retry-After header.
+
+    `extra` adds fields beside message/type/code, as some servers send (llama-server's token
+    counts, `param`); `code` is a string for OpenAI-style servers, the HTTP status for others.
+    """
 
     status: int
     type: str
-    code: str
+    code: str | int | None
     message: str
     retry_after: float | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
 
 
 Reply = ToolCall | Prose | ErrorReply

@@ -10,11 +10,12 @@ import httpx
 class SimAdmin:
     """Queue faults, read stats and reset a running simulator.
 
-    `base_url` is the simulator's OpenAI base URL (`http://host:port/v1`) or its root.
+    `base_url` is the simulator's OpenAI base URL (`http://host:port/v1`, or a dialect's
+    `http://host:port/dialect/NAME/v1`) or its root.
     """
 
     def __init__(self, base_url: str, timeout: float = 10.0) -> None:
-        self.root = base_url.rstrip("/").removesuffix("/v1")
+        self.root = base_url.rstrip("/").removesuffix("/v1").split("/dialect/")[0]
         self.timeout = timeout
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:

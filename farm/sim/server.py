@@ -10,28 +10,39 @@ from types import TracebackType
 import uvicorn
 
 from farm.sim.app import create_app
+from farm.sim.dialects import DEFAULT_N_CTX
 
 _STARTUP_TIMEOUT = 10.0
 _GRACEFUL_SHUTDOWN = 2  # seconds left to in-flight (e.g. slow) requests when stopping
 
 
-def serve(host: str = "127.0.0.1", port: int = 8399, scripts_dir: Path | None = None) -> None:
-    """Serve the simulator until interrupted."""
-    uvicorn.run(create_app(scripts_dir), host=host, port=port, log_level="info", lifespan="off")
+def serve(
+    host: str = "127.0.0.1", port: int = 8399, scripts_dir: Path | None = None, n_ctx: int = DEFAULT_N_CTX
+) -> None:
+    """Serve the simulator until interrupted; `n_ctx` is the dialects' served context size."""
+    uvicorn.run(create_app(scripts_dir, n_ctx), host=host, port=port, log_level="info", lifespan="off")
 
 
 class SimServer:
     """The simulator on a free loopback port for the duration of a `with` block.
 
-    Port 0 picks a free port; `base_url` is set once the server listens.
+    Port 0 picks a free port; `base_url` (the plain `/v1`) is set once the server listens, and
+    `dialect_url(name)` gives a dialect's base URL. `n_ctx` is the dialects' served context size.
     """
 
-    def __init__(self, scripts_dir: Path | None = None, host: str = "127.0.0.1", port: int = 0) -> None:
-        self._app = create_app(scripts_dir)  # invalid fixtures fail here, in the caller's thread
+    def __init__(
+        self, scripts_dir: Path | None = None, host: str = "127.0.0.1", port: int = 0, n_ctx: int = DEFAULT_N_CTX
+    ) -> None:
+        self._app = create_app(scripts_dir, n_ctx)  # invalid fixtures fail here, in the caller's thread
         self._host, self._port = host, port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
         self.base_url = ""
+        self.root = ""
+
+    def dialect_url(self, name: str) -> str:
+        """The OpenAI base URL playing dialect `name` (llama.cpp, vllm, ollama)."""
+        return f"{self.root}/dialect/{name}/v1"
 
     def __enter__(self) -> SimServer:
         config = uvicorn.Config(
@@ -53,7 +64,8 @@ class SimServer:
                 raise RuntimeError(f"simulator did not start on {self._host}:{self._port}")
             time.sleep(0.01)
         port = self._server.servers[0].sockets[0].getsockname()[1]
-        self.base_url = f"http://{self._host}:{port}/v1"
+        self.root = f"http://{self._host}:{port}"
+        self.base_url = f"{self.root}/v1"
         return self
 
     def __exit__(

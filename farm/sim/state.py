@@ -71,9 +71,14 @@ class FaultQueue:
         self._queue.clear()
 
 
+# What the dialects (farm.sim.dialects) count: each is a real server's misbehaviour the harness met.
+DIALECT_COUNTERS = ("crashes", "grammar_ignored", "null_content_rejected", "tool_feedback_dropped", "truncated")
+
+
 @dataclass
 class Stats:
-    """Request counts by model, operation, status and behaviour, and in-flight concurrency."""
+    """Request counts by model, operation, status and behaviour, in-flight concurrency, and the
+    dialects' misbehaviour counters (`DIALECT_COUNTERS`, per dialect in `dialect_names`)."""
 
     requests: int = 0
     filled: int = 0  # answers made by the schema filler because no book had one
@@ -83,6 +88,14 @@ class Stats:
     by_operation: Counter[str] = field(default_factory=Counter)
     by_status: Counter[str] = field(default_factory=Counter)
     by_behaviour: Counter[str] = field(default_factory=Counter)
+    dialect_names: tuple[str, ...] = ()
+    by_dialect: dict[str, Counter[str]] = field(default_factory=dict)
+
+    def count(self, dialect: str, counter: str) -> None:
+        """One more `counter` (one of DIALECT_COUNTERS) for `dialect`."""
+        if counter not in DIALECT_COUNTERS:
+            raise ValueError(f"unknown dialect counter {counter!r} (known: {', '.join(DIALECT_COUNTERS)})")
+        self.by_dialect.setdefault(dialect, Counter())[counter] += 1
 
     def enter(self) -> None:
         self.in_flight += 1
@@ -91,8 +104,9 @@ class Stats:
     def leave(self) -> None:
         self.in_flight -= 1
 
-    def record(self, model: str, operation: str, status: int, behaviour: str | None) -> None:
-        """Count one finished request; `behaviour` is None when none was chosen (bad request)."""
+    def record(self, model: str, operation: str, status: int | str, behaviour: str | None) -> None:
+        """Count one finished request; `behaviour` is None when none was chosen (bad request);
+        `status` is "dropped" when the connection was closed without a response (a crash)."""
         self.requests += 1
         self.by_model[model] += 1
         self.by_operation[operation or "-"] += 1
@@ -110,6 +124,10 @@ class Stats:
             "by_operation": dict(self.by_operation),
             "by_status": dict(self.by_status),
             "by_behaviour": dict(self.by_behaviour),
+            "dialects": {
+                name: {counter: self.by_dialect.get(name, Counter())[counter] for counter in DIALECT_COUNTERS}
+                for name in dict.fromkeys([*self.dialect_names, *self.by_dialect])
+            },
         }
 
     def clear(self) -> None:
@@ -118,3 +136,4 @@ class Stats:
         self.peak_in_flight = self.in_flight
         for counter in (self.by_model, self.by_operation, self.by_status, self.by_behaviour):
             counter.clear()
+        self.by_dialect.clear()

@@ -21,14 +21,19 @@ def _dump(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False, separators=(",", ":")) if value else ""
 
 
+def estimate_prompt_tokens(messages: list[Any], tools: list[Any]) -> int:
+    """The prompt's tokens: the tool schemas and the conversation as sent."""
+    return estimate_tokens(_dump(tools) + _dump(messages))
+
+
 def estimate_usage(messages: list[Any], tools: list[Any], output: str, attempt: int, prices: Prices) -> dict[str, Any]:
     """The `usage` object of a completion: tokens by kind and the cost in USD.
 
     On a retry (attempt > 0) everything before the last two messages (the model's previous answer
     and the feedback on it) is reported as cached.
     """
-    prompt = estimate_tokens(_dump(tools) + _dump(messages))
-    cached = estimate_tokens(_dump(tools) + _dump(messages[:-2])) if attempt > 0 else 0
+    prompt = estimate_prompt_tokens(messages, tools)
+    cached = estimate_prompt_tokens(messages[:-2], tools) if attempt > 0 else 0
     completion = estimate_tokens(output)
     cost = ((prompt - cached) * prices.input + cached * prices.cached + completion * prices.output) / 1_000_000
     return {
