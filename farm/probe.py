@@ -184,9 +184,12 @@ class _Conformer:
         fault = classify(exc)
         if fault is None:
             raise exc
-        if fault.fault in (Fault.CONNECTION, Fault.TIMEOUT) and not self._alive():
-            self.dead = True
-            return Verdict.SERVER_DIED, fault.message
+        if fault.fault in (Fault.CONNECTION, Fault.TIMEOUT):
+            # A connection dropped without an answer is a crash even when a supervisor restarts the
+            # server at once; only a server that stays down ends the check.
+            self.dead = not self._alive()
+            back = "and stopped answering" if self.dead else "(it answered again afterwards)"
+            return Verdict.SERVER_DIED, f"{fault.fault.value}: {fault.message} {back}"
         return Verdict.REJECTED, f"{fault.fault.value} (HTTP {fault.status}): {fault.message}"
 
     def _alive(self) -> bool:

@@ -35,6 +35,7 @@ from farm.sim.dialects import (
     PROVIDER,
     BadRequest,
     Dialect,
+    GrammarDropped,
     ServerCrash,
     make_dialects,
 )
@@ -176,7 +177,7 @@ async def _generate(
     refused = dialect.check_tools(tools, tool_name, parameters, state.stats) or dialect.context_error(
         estimate_prompt_tokens(seen, tools), max_tokens
     )
-    if refused is not None:
+    if isinstance(refused, ErrorReply):
         return _error(refused), None
     attempt = dialect.attempt(messages, answers, state.stats)
     behaviour = state.faults.take(model.name, operation) or (
@@ -190,6 +191,8 @@ async def _generate(
     except (LookupError, SchemaFillError) as exc:
         return _error(ErrorReply(500, "sim_fixture_error", "sim_fixture_error", str(exc))), behaviour.label
     result: Reply = reply(behaviour, tool_name, parameters, answer)
+    if isinstance(refused, GrammarDropped) and isinstance(result, ToolCall):
+        result = ToolCall(result.name, GrammarDropped.ARGUMENTS)
     if isinstance(result, ErrorReply):
         return _error(result), behaviour.label
     result, finish = dialect.cut(result, max_tokens, state.stats)

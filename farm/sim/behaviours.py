@@ -50,6 +50,10 @@ Reply = ToolCall | Prose | ErrorReply
 
 _ERRORS: dict[str, tuple[int, str, str, str]] = {
     "server_error": (500, "server_error", "server_error", "The server had an error while processing your request."),
+    # A gateway in front of a server that crashed, restarts or hangs (nginx's, a cloud balancer's words).
+    "bad_gateway": (502, "server_error", "bad_gateway", "Bad Gateway: the upstream server closed the connection."),
+    "unavailable": (503, "server_error", "service_unavailable", "Service Unavailable: the model is loading."),
+    "gateway_timeout": (504, "server_error", "gateway_timeout", "Gateway Timeout: the upstream server did not answer."),
     "payment_required": (
         402,
         "insufficient_quota",

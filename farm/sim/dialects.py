@@ -41,6 +41,17 @@ class ServerCrash(Exception):
     """The served process dies on this request: the client's connection drops with no response."""
 
 
+class GrammarDropped:
+    """The server could not turn the tool schema into a grammar and generated under its generic
+    fallback instead: a small model then fills placeholder arguments (seen on llama-cpp-python),
+    shaped like no schema of ours."""
+
+    ARGUMENTS = '{ "arg1": "value1", "arg2": "value2" }'
+
+
+GRAMMAR_DROPPED = GrammarDropped()
+
+
 def forced_tool(body: dict[str, Any]) -> ToolChoice:
     """The tool the request forces (tool_choice, else the first tool) and its parameter schema."""
     functions: dict[str, dict[str, Any]] = {}
@@ -136,8 +147,9 @@ class Dialect:
 
     def check_tools(
         self, tools: list[Any], chosen: str | None, parameters: dict[str, Any], stats: Stats
-    ) -> ErrorReply | None:
-        """An error for schemas the server refuses; raises ServerCrash for schemas that kill it."""
+    ) -> ErrorReply | GrammarDropped | None:
+        """An error for schemas the server refuses, GRAMMAR_DROPPED for schemas it silently ignores;
+        raises ServerCrash for schemas that kill it."""
         return None
 
     def context_error(self, prompt_tokens: int, max_tokens: int | None) -> ErrorReply | None:
@@ -267,13 +279,13 @@ class LlamaCpp(_LocalServer):
 
     def check_tools(
         self, tools: list[Any], chosen: str | None, parameters: dict[str, Any], stats: Stats
-    ) -> ErrorReply | None:
+    ) -> ErrorReply | GrammarDropped | None:
         if chosen is None:
             return None  # no grammar: nothing constrains the answer
         regexes = patterns(parameters)
         if any("(?" in regex for regex in regexes) or nested_refs(parameters):
             stats.count(self.name, "grammar_ignored")
-            return None
+            return GRAMMAR_DROPPED
         escaped = [regex for regex in regexes if "\\" in regex]
         longest = largest(parameters, "maxLength")
         if escaped or longest > LLAMA_SANE_MAX_LENGTH:
@@ -355,7 +367,7 @@ class Ollama(_LocalServer):
 
     def check_tools(
         self, tools: list[Any], chosen: str | None, parameters: dict[str, Any], stats: Stats
-    ) -> ErrorReply | None:
+    ) -> ErrorReply | GrammarDropped | None:
         for index, tool in enumerate(tools):
             ref = recursive_ref(tool["function"].get("parameters") or {})
             if ref is not None:

@@ -26,6 +26,9 @@ BehaviourKind = Literal[
     "slow",
     "rate_limit",
     "server_error",
+    "bad_gateway",
+    "unavailable",
+    "gateway_timeout",
     "payment_required",
     "context_length",
 ]

@@ -18,6 +18,9 @@ from farm.sim.fixtures import Behaviour
 FaultKind = Literal[
     "rate_limit",
     "server_error",
+    "bad_gateway",
+    "unavailable",
+    "gateway_timeout",
     "slow",
     "invalid_json",
     "broken_json",

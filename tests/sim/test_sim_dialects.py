@@ -211,10 +211,12 @@ def test_llama_crashes_on_a_huge_max_length(sim: SimServer, admin: SimAdmin) -> 
 def test_llama_silently_drops_a_grammar_it_cannot_convert(sim: SimServer, admin: SimAdmin) -> None:
     client = client_for(sim, "llama.cpp")
     # the converter fails on `(?` before the escape could reach the parser: no crash, no grammar
+    # and the model fills the generic fallback grammar with placeholders shaped like no schema
     group = tool("host", string_schema(pattern=r"^(?:[a-z]+\.)+[a-z]+$"))
-    assert json.loads(arguments(complete(client, None, group))) == {"host": "x"}
+    placeholders = {"arg1": "value1", "arg2": "value2"}
+    assert json.loads(arguments(complete(client, None, group))) == placeholders
     assert counters(admin, "llama.cpp")["grammar_ignored"] == 1
-    assert json.loads(arguments(complete(client, None, NESTED_REF_TOOL))) == {"a": {}}
+    assert json.loads(arguments(complete(client, None, NESTED_REF_TOOL))) == placeholders
     assert complete(client, WRITE, WRITE_TOOL).choices[0].finish_reason == "tool_calls"  # $defs without nesting: kept
     assert counters(admin, "llama.cpp") == {
         "crashes": 0, "grammar_ignored": 2, "null_content_rejected": 0, "tool_feedback_dropped": 0, "truncated": 0
@@ -395,5 +397,6 @@ def test_ollama_refuses_a_recursive_schema(sim: SimServer, admin: SimAdmin) -> N
     assert message.startswith("invalid JSON schema") and "#/$defs/Node" in message
     assert json.loads(arguments(complete(client_for(sim, "ollama"), None, NESTED_REF_TOOL))) == {"a": {}}
     assert json.loads(arguments(complete(client_for(sim, "vllm"), None, RECURSIVE_TOOL))) == {"root": {}}
-    assert json.loads(arguments(complete(client_for(sim, "llama.cpp"), None, RECURSIVE_TOOL))) == {"root": {}}
+    dropped = json.loads(arguments(complete(client_for(sim, "llama.cpp"), None, RECURSIVE_TOOL)))
+    assert dropped == {"arg1": "value1", "arg2": "value2"}
     assert counters(admin, "llama.cpp")["grammar_ignored"] == 1  # a $ref inside a definition: no grammar
