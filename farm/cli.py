@@ -23,14 +23,14 @@ from rich.live import Live
 import scoring.cli as scoring_cli
 from farm import cli_spend, config, keys
 from farm.budget import BudgetError
+from farm.conformance import Conformance
 from farm.embedded import EmbeddedFarm
 from farm.exporter import MULTIPROC_ENV
 from farm.leaderboard.cli import register as register_leaderboard
 from farm.ledger import Ledger
 from farm.manifest import Manifest, diff
-from farm.queueing import make_celery
-from farm.conformance import Conformance
 from farm.preflight import preflight
+from farm.queueing import make_celery
 from farm.roundfile import LoadedRound, RoundFileError, load_round, parse_round
 from farm.scheduler import SubmitRefused, cancel, plan_jobs, resume, submit
 from farm.status import render, snapshot
@@ -132,9 +132,16 @@ def _preflight(farm: Farm, loaded: LoadedRound) -> dict[str, Conformance]:
     with console.status("preflight: probing every endpoint with a forced tool call and each phase's schemas…"):
         report = preflight(loaded, farm.store, farm.simulator_url)
     for p in report.probes:
-        mark = "[green]ok[/]" if p.ok else "[yellow]invalid arguments[/]" if p.tool_call else "[bold red]FAILED[/]"
+        refused = p.conformance.failures(report.phases) if p.conformance else []
+        mark = ("[bold red]FAILED[/]" if not p.tool_call else "[bold red]schemas refused[/]" if refused
+                else "[yellow]invalid arguments[/]" if not p.arguments_valid else "[green]ok[/]")
         latency = f"{p.latency_ms:.0f} ms" if p.latency_ms is not None else "-"
-        console.print(f"  {mark} {p.model} ({latency}{', ' + p.provider if p.provider else ''})")
+        found = ""
+        if p.conformance:
+            tools = [t for t in p.conformance.tools if t.phase in report.phases]
+            found = (f", {p.conformance.server.dialect.value}, "
+                     f"{len(tools) - len(refused)}/{len(tools)} phase tool schemas accepted")
+        console.print(f"  {mark} {p.model} ({latency}{', ' + p.provider if p.provider else ''}{found})")
     total = sum(row.cost_usd for row in report.estimate.rows)
     console.print(f"  projected cost: ${total:.2f}" + (" (from past rounds)" if report.estimate.from_history else " (priors)"))
     for warning in report.warnings:
@@ -271,12 +278,15 @@ def sim(
     host: Annotated[str, typer.Option(help="address to bind")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port to listen on")] = 8399,
     scripts: Annotated[Path | None, typer.Option(help="folder of scripted models and answer books")] = None,
+    n_ctx: Annotated[int, typer.Option("--n-ctx", help="context size the server dialects play")] = 8192,
 ) -> None:
-    """Serve the simulator endpoint (OpenAI-compatible, scripted models, fault injection)."""
+    """Serve the simulator endpoint (OpenAI-compatible, scripted models, fault injection); it also
+    plays real servers' dialects at /dialect/{llama.cpp,vllm,ollama}/v1."""
     from farm.sim import serve
 
-    console.print(f"simulator on http://{host}:{port}/v1 — scripted models from {scripts or 'the built-in scripts'}")
-    serve(host=host, port=port, scripts_dir=scripts)
+    console.print(f"simulator on http://{host}:{port}/v1 (dialects: http://{host}:{port}/dialect/NAME/v1) — "
+                  f"scripted models from {scripts or 'the built-in scripts'}")
+    serve(host=host, port=port, scripts_dir=scripts, n_ctx=n_ctx)
 
 
 @app.command("worker")

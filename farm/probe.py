@@ -30,7 +30,7 @@ from workers.phases.base import PHASES, Operation
 from workers.phases.registry import PhaseTool, phase_tools
 
 PROBE_MAX_TOKENS = 1024  # room for a reasoning model's thinking before the call, at a bounded cost
-LOCAL_SCHEMA_MAX_TOKENS = 48  # a local server shows whether it took a schema within its first tokens
+LOCAL_SCHEMA_MAX_TOKENS = 16  # enough for `{"first_key": `: whether the grammar held shows in the first tokens
 
 
 class ProbeAnswer(BaseModel):

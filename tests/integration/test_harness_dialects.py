@@ -218,9 +218,9 @@ def test_a_prompt_that_cannot_fit_the_context_is_refused_before_any_request(smal
 # --- 3. truncation -------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("dialect", "finish", "role"), [("llama.cpp", "tool_calls", "user"), ("vllm", "length", "tool")])
+@pytest.mark.parametrize(("dialect", "finish"), [("llama.cpp", "tool_calls"), ("vllm", "length")])
 def test_a_cut_answer_is_truncated_with_its_own_budget_and_feedback(
-    sim: SimServer, sim_admin: SimAdmin, dialect: str, finish: str, role: str
+    sim: SimServer, sim_admin: SimAdmin, dialect: str, finish: str
 ) -> None:
     run = Run(sim.dialect_url(dialect), policy=RetryPolicy(truncation=2, validation=0), max_tokens=16)
     with pytest.raises(ModelFailed, match="truncation retries exhausted"):
@@ -230,8 +230,9 @@ def test_a_cut_answer_is_truncated_with_its_own_budget_and_feedback(
     assert all(r.detail == "the answer was cut at 16 tokens" for r in run.records)
     assert [r["max_tokens"] for r in run.requests] == [16] * 3
     for request in run.requests[1:]:
-        told = request["messages"][3]
-        assert told["role"] == role and "cut off at 16 tokens" in told["content"]
+        # The cut call is not replayed (its JSON is broken): only the request and what was wrong.
+        assert [m["role"] for m in request["messages"]] == ["system", "user", "user"]
+        assert "cut off at 16 tokens" in request["messages"][2]["content"]
     assert dialect_counters(sim_admin, dialect)["truncated"] == 3
 
 

@@ -57,6 +57,14 @@ def test_prose_answers_are_replayed_as_text_with_user_feedback() -> None:
     assert messages[3] == {"role": "user", "content": "call the tool"}
 
 
+def test_an_answer_not_worth_replaying_leaves_only_its_feedback() -> None:
+    conversation = _conversation(FeedbackRole.TOOL)
+    conversation.answered(None, None, "your answer was cut at 256 tokens")
+    messages, _ = conversation.prepare()
+    assert [m["role"] for m in messages] == ["system", "user", "user"]
+    assert messages[2]["content"] == "your answer was cut at 256 tokens"
+
+
 def test_answer_room_shrinks_to_fit_the_context() -> None:
     conversation = _conversation(context=2048, max_tokens=4096)
     messages, max_tokens = conversation.prepare()

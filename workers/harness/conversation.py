@@ -94,8 +94,8 @@ class Conversation:
         assert self.last is not None
         last = self.last
         if last.call is None:
-            return [*self.request, {"role": "assistant", "content": last.content},
-                    {"role": "user", "content": last.feedback}]
+            answer = [{"role": "assistant", "content": last.content}] if last.content else []
+            return [*self.request, *answer, {"role": "user", "content": last.feedback}]
         call = {"id": last.call.id, "type": "function",
                 "function": {"name": last.call.name, "arguments": last.call.arguments}}
         answer = {"role": "assistant", "content": last.content, "tool_calls": [call]}

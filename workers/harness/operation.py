@@ -18,7 +18,7 @@ import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, NoReturn, Protocol
+from typing import Any, Protocol
 
 import openai
 import tenacity
@@ -157,9 +157,10 @@ class _OperationRun:
             tool_calls = getattr(message, "tool_calls", None) or []
             cut = self._truncated(record, max_tokens)
             if cut:
+                # Not replayed: a cut call's arguments are broken JSON, which some servers refuse
+                # in a history (llama.cpp #25510), and the model is better off starting afresh.
                 self._fail(record, TRUNCATED, "truncation", f"the answer was cut at {max_tokens} tokens")
-                made = _made(tool_calls[0]) if tool_calls else None
-                self.conversation.answered(message.content, made, feedback.truncated_feedback(tool, max_tokens))
+                self.conversation.answered(None, None, feedback.truncated_feedback(tool, max_tokens))
                 continue
             if not tool_calls:
                 self._fail(record, NO_CALL, "missing_call", "no tool call in the answer")
@@ -235,8 +236,7 @@ class _OperationRun:
         try:
             return retrying(self._attempt)
         except _TransportError as exc:
-            self._transport_gave_up(exc.fault)
-            raise AssertionError("unreachable") from exc  # _transport_gave_up always raises
+            raise self._gave_up(exc.fault) from exc
 
     def _should_retry(self, exc: BaseException) -> bool:
         if not isinstance(exc, _TransportError) or not exc.fault.fault.retryable:
@@ -249,18 +249,18 @@ class _OperationRun:
             return not repeated
         return True
 
-    def _transport_gave_up(self, fault: TransportFault) -> NoReturn:
+    def _gave_up(self, fault: TransportFault) -> BudgetStopped | InfraFailed:
         """Never the model's fault: no answer from the model came back (design.md, "Outcomes")."""
         what = f"phase {self.runner.phase}, operation {self.op.op_id}: {fault.fault.value}"
         if fault.fault is Fault.PAYMENT_REQUIRED:
-            raise BudgetStopped(f"{what}: the provider refused payment (402): {fault.message}")
+            return BudgetStopped(f"{what}: the provider refused payment (402): {fault.message}")
         if fault.fault in (Fault.BAD_REQUEST, Fault.CONTEXT_EXCEEDED) or names_our_request(fault.message):
             log.error("%s: the endpoint refused the request we built (a farm bug, or a server limit its "
                       "dialect does not know): HTTP %s: %s", what, fault.status, fault.message)
-            raise InfraFailed(f"{what}: the endpoint refused our request (HTTP {fault.status}): {fault.message}")
+            return InfraFailed(f"{what}: the endpoint refused our request (HTTP {fault.status}): {fault.message}")
         if fault.fault is Fault.SERVER_ERROR and fault.message == self.last_server_error:
-            raise InfraFailed(f"{what}: the server failed twice the same way (HTTP {fault.status}): {fault.message}")
-        raise InfraFailed(f"{what} after {self.attempts} attempt(s): {fault.message}")
+            return InfraFailed(f"{what}: the server failed twice the same way (HTTP {fault.status}): {fault.message}")
+        return InfraFailed(f"{what} after {self.attempts} attempt(s): {fault.message}")
 
     def _attempt(self) -> tuple[Any, AttemptRecord, int]:
         runner = self.runner
