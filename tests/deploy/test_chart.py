@@ -290,6 +290,7 @@ def test_redis_is_persistent_and_the_url_points_at_it(docs, case):
     assert sts["spec"]["volumeClaimTemplates"][0]["spec"]["resources"]["requests"]["storage"] == values["redis"]["persistence"]["size"]
     conf = one(docs, "ConfigMap", "-redis")["data"]["redis.conf"]
     assert "appendonly yes" in conf and "maxmemory-policy noeviction" in conf
+    assert "appendfsync always" in conf  # settled spend is on disk before a worker hears "settled"
     service = one(docs, "Service", "farm-benchfarm-redis")
     assert url["value"] == f"redis://:$(REDIS_PASSWORD)@{service['metadata']['name']}:6379/0"
     # $(REDIS_PASSWORD) only expands if that variable is defined before the URL.

@@ -86,6 +86,7 @@ def test_redis_persists_and_keeps_its_password_out_of_argv(config):
     redis = config["services"]["redis"]
     command = " ".join(redis["command"])
     assert "--appendonly yes" in command and "noeviction" in command
+    assert "--appendfsync always" in command  # settled spend is on disk before a worker hears "settled"
     assert "requirepass" in command and '"$$REDIS_PASSWORD"' in command  # expanded by sh, not Compose
     assert any(v["type"] == "volume" and v["target"] == "/data" for v in redis["volumes"])
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
+import redis
 
 from farm.ledger import SCORE, Change, JobKey, Ledger, RoundExists
 from farm.outcomes import JobState
+from farm.redis_server import RedisServer
 
 pytestmark = pytest.mark.integration
 
@@ -75,3 +78,12 @@ def test_a_batch_applies_in_order_each_change_on_its_own_and_counts_what_is_open
     applied = ledger.apply("r", [Change(database, JobState.MODEL_FAILED), Change(score, JobState.SKIPPED, pending)])
     assert applied.open_jobs == 0
     assert ledger.mark_complete_if_done("r", applied.open_jobs) and ledger.round_info("r")["state"] == "complete"
+
+
+def test_a_persistent_ledger_fsyncs_before_it_answers(tmp_path: Path) -> None:
+    """The embedded farm's Redis writes its AOF before every reply: a settled call survives a host
+    crash, not only a process kill (bench/durability measures what that costs)."""
+    with RedisServer(tmp_path / "ledger") as server:
+        client = redis.Redis.from_url(server.url, decode_responses=True)
+        assert client.config_get("appendonly") == {"appendonly": "yes"}
+        assert client.config_get("appendfsync") == {"appendfsync": "always"}
