@@ -46,12 +46,23 @@ class OperationLog:
         metrics.observe_attempt(labels, attempt.outcome, attempt.usage.counters(), attempt.latency_ms / 1000)
 
     def checkpoint(self, op_id: str) -> dict[str, Any] | None:
-        """The operation's checkpoint from an earlier delivery, if any. The store is listed once,
-        not asked once per operation: a fresh phase has no checkpoints at all."""
+        """The operation's checkpoint, from an earlier delivery or from this one, if any.
+
+        A checkpoint this delivery wrote (or already read) is answered from memory: the listing
+        below is taken once, at the first lookup, and does not hold it. Without this, a phase that
+        asks for its operations again in the same delivery (`partial.settle` after one of them
+        failed) called every succeeded operation again, paying it twice, and gave the failed one a
+        fresh retry budget. Asked again, an operation ends as it first ended: its result, or its
+        model failure with the same reason.
+
+        The store is listed once, not asked once per operation: a fresh phase has no checkpoints."""
+        key = self.phase_keys.op(op_id)
+        known = self._checkpoints.get(key)
+        if known is not None:
+            return known
         with self._lock:
             if self._listed is None:
                 self._listed = set(self.store.list(self.phase_keys.ops))
-        key = self.phase_keys.op(op_id)
         if key not in self._listed:
             return None
         self._checkpoints[key] = self.store.get_json(key)

@@ -77,3 +77,20 @@ def test_a_delivery_that_ends_before_its_first_operation_still_reports_earlier_a
     first(_attempt("plan", 0, SUCCESS, 1.0))
     first.save_checkpoint("plan", {"status": "succeeded", "ast": {}})
     assert [a["attempt_id"] for a in _log(store, "d2").attempts()] == ["plan-0"]
+
+
+def test_a_checkpoint_written_by_this_delivery_is_found_when_asked_again(tmp_path: Path) -> None:
+    """`partial.settle` asks a phase's operations again after one failed: each must end as it first
+    ended, from its checkpoint, not be called (and paid) again or get a fresh retry budget."""
+    store = LocalStore(tmp_path)
+    log = _log(store, "d1")
+    assert log.checkpoint("write-a") is None  # the first lookup lists the store: nothing yet
+    log(_attempt("write-a", 0, SUCCESS, 1.0))
+    log.save_checkpoint("write-a", {"status": "succeeded", "ast": {"a": 1}})
+    log(_attempt("write-b", 0, VALIDATION_FAILURE, 2.0))
+    log.save_checkpoint("write-b", {"status": "model_failed", "reason": "retries exhausted"})
+
+    assert log.checkpoint("write-a") == store.get_json(PHASE.op("write-a"))
+    assert log.checkpoint("write-b") == {"status": "model_failed", "reason": "retries exhausted"}
+    assert log.checkpoint("write-c") is None
+    assert [a["attempt_id"] for a in log.attempts()] == ["write-a-0", "write-b-0"]

@@ -80,9 +80,21 @@ class RealizePhase(Phase):
     @staticmethod
     def _write(ctx: PhaseContext, units: Sequence[Unit], app: InterfaceApplication, database: DatabaseApplication,
                helpers: Sequence[Unit], checker: ProjectChecker) -> tuple[dict[Unit, FunctionBody], list[str]]:
+        """The units' bodies that compiled (by unit) and the failures; each written unit's file is in
+        the checker's tree when this returns.
+
+        A unit answered from its checkpoint (a redelivered or resumed job) was checked by an earlier
+        delivery's checker, never by this one, so its file is not in this tree: without it the
+        providers that import a transformer or collector fail with "Cannot find module" until their
+        retries run out, and a correct model ends model_failed. So every written unit's file is put
+        in the tree as its passing check wrote it (for units checked here, that changes nothing).
+        """
         operations = [unit_operation(unit, app, database, helpers, checker) for unit in units]
         results, failures = settle(ctx, operations)
-        return {unit: cast(FunctionBody, body) for unit, body in zip(units, results, strict=True) if body}, failures
+        written = {unit: cast(FunctionBody, body) for unit, body in zip(units, results, strict=True) if body}
+        available = menu(app, database, helpers)  # what unit_operation checked each body against
+        checker.write({unit.file: render_unit(unit, body.body, available).text for unit, body in written.items()})
+        return written, failures
 
 
 def _ast(written: Mapping[Unit, FunctionBody]) -> dict[str, Any]:
