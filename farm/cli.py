@@ -298,8 +298,11 @@ def worker(
     """Run a Celery worker of the farm (needs FARM_REDIS_URL and FARM_STORE)."""
     if not config.redis_url():
         raise fail("FARM_REDIS_URL is not set: a worker needs the farm's Redis")
+    # A node name of its own (several workers on a host must not all be celery@host), and no
+    # gossip or mingle: both race Celery's reconnect after a broker restart, and the farm needs neither.
     args = [sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker", "-Q", queues,
-            "--pool", "prefork", "-c", str(concurrency), "--loglevel", loglevel]
+            "--pool", "prefork", "-c", str(concurrency), "--loglevel", loglevel,
+            "-n", f"farm-{os.getpid()}@%h", "--without-gossip", "--without-mingle"]
     if not os.environ.get(MULTIPROC_ENV):  # the image sets one; elsewhere each worker gets its own
         os.environ[MULTIPROC_ENV] = tempfile.mkdtemp(prefix="farm-metrics-")
     os.execv(sys.executable, args)

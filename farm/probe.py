@@ -10,6 +10,8 @@ preflight refuses a round whose endpoint cannot take one of its phases' schemas.
 from __future__ import annotations
 
 import json
+import os
+import random
 import time
 from collections.abc import Sequence
 from typing import Any, Literal
@@ -20,17 +22,24 @@ from pydantic import BaseModel, Field, ValidationError
 from farm.conformance import Conformance, ToolConformance, Verdict
 from farm.outcomes import InfraFailed
 from farm.ratelimit import public_url
+from farm.redact import redact, redact_value
 from farm.spec import EndpointKind, ModelSpec, ToolSchemaMode
 from workers.harness.dialect import ServerProfile, resolve
 from workers.harness.endpoint import make_client, request_options
 from workers.harness.parse import InvalidJson, parse_arguments
-from workers.harness.transport import Fault, classify
+from workers.harness.transport import Fault, TransportFault, classify, names_our_request
 from workers.harness.usage import served_provider, usage_of
 from workers.phases.base import PHASES, Operation
 from workers.phases.registry import PhaseTool, phase_tools
 
 PROBE_MAX_TOKENS = 1024  # room for a reasoning model's thinking before the call, at a bounded cost
 LOCAL_SCHEMA_MAX_TOKENS = 16  # enough for `{"first_key": `: whether the grammar held shows in the first tokens
+# A 429 or a passing 5xx is retried this many times, with backoff (or the server's Retry-After, up to
+# PROBE_MAX_WAIT_S), before it counts: one transient refusal must not fail a whole round's preflight.
+PROBE_RETRIES = 3
+PROBE_BACKOFF_S = 1.0
+PROBE_MAX_WAIT_S = 30.0
+_sleep = time.sleep
 
 
 class ProbeAnswer(BaseModel):
@@ -79,8 +88,36 @@ def _listed(client: openai.OpenAI, name: str) -> tuple[dict[str, Any] | None, st
                 return entry.model_dump(), None
     except Exception as exc:  # noqa: BLE001 - a server without /models is still worth probing
         fault = classify(exc)
-        return None, f"{fault.fault.value}: {fault.message}" if fault else f"{type(exc).__name__}: {exc}"
+        return None, f"{fault.fault.value}: {fault.message}" if fault else redact(f"{type(exc).__name__}: {exc}")
     return None, f"{name!r} is not in the endpoint's model list"
+
+
+def _passing(fault: TransportFault, previous: TransportFault | None) -> bool:
+    """A refusal worth asking again: rate limits and gateways, and a 500 whose text neither blames
+    our request nor repeats the one before (the harness's rule: a repeated 500 is deterministic)."""
+    if fault.fault is Fault.RATE_LIMITED or fault.status in (502, 503, 504):
+        return True
+    return (fault.fault is Fault.SERVER_ERROR and not names_our_request(fault.message)
+            and (previous is None or previous.message != fault.message))
+
+
+def _create(client: openai.OpenAI, started: list[float] | None = None, **request: Any) -> Any:
+    """`chat.completions.create`, with a transient refusal (429, 5xx) retried a few times; each
+    attempt's start is appended to `started` (the latency is the last attempt's)."""
+    previous: TransportFault | None = None
+    for attempt in range(PROBE_RETRIES + 1):
+        if started is not None:
+            started.append(time.perf_counter())
+        try:
+            return client.chat.completions.create(**request)
+        except Exception as exc:
+            fault = classify(exc)
+            if fault is None or attempt == PROBE_RETRIES or not _passing(fault, previous):
+                raise
+            previous = fault
+            wait = fault.retry_after_s if fault.retry_after_s is not None else PROBE_BACKOFF_S * 2**attempt
+            _sleep(min(wait, PROBE_MAX_WAIT_S) * random.uniform(1.0, 1.25))  # noqa: S311 - jitter
+    raise AssertionError("unreachable")
 
 
 def _messages(operation: Operation[Any]) -> list[dict[str, Any]]:
@@ -88,7 +125,23 @@ def _messages(operation: Operation[Any]) -> list[dict[str, Any]]:
 
 
 def probe(model: ModelSpec, simulator_url: str | None = None, phases: Sequence[str] | None = PHASES) -> ProbeReport:
-    """The basic forced-call check, then (for `phases`, None for none) the conformance check."""
+    """The basic forced-call check, then (for `phases`, None for none) the conformance check.
+
+    Everything the endpoint said is redacted of its key (and of anything shaped like a key): the
+    report is printed, and preflight's findings go into the manifest."""
+    report = _probe(model, simulator_url, phases)
+    key = [os.environ.get(model.endpoint.key_env or "")]
+    report.error = redact(report.error, key) if report.error else report.error
+    report.models_error = redact(report.models_error, key) if report.models_error else report.models_error
+    report.provider = redact(report.provider, key) if report.provider else report.provider
+    report.listed = redact_value(report.listed, key) if report.listed else report.listed
+    if report.conformance is not None:
+        for tool in report.conformance.tools:
+            tool.detail = redact(tool.detail, key)
+    return report
+
+
+def _probe(model: ModelSpec, simulator_url: str | None, phases: Sequence[str] | None) -> ProbeReport:
     try:
         url = public_url(model.endpoint.url(simulator_url))
         client = make_client(model, simulator_url)
@@ -99,16 +152,16 @@ def probe(model: ModelSpec, simulator_url: str | None = None, phases: Sequence[s
     profile = resolve(model, None, str(client.base_url), client.api_key)
     options = request_options(model, PROBE_OPERATION, "probe", profile)
     options["max_tokens"] = min(options["max_tokens"], PROBE_MAX_TOKENS)
-    started = time.perf_counter()
+    started: list[float] = []
     try:
-        response = client.chat.completions.create(messages=_messages(PROBE_OPERATION), **options)
+        response = _create(client, started, messages=_messages(PROBE_OPERATION), **options)
     except Exception as exc:
         fault = classify(exc)
         if fault is None:
             raise
         report.error = f"{fault.fault.value}: {fault.message}"
         return report
-    report.latency_ms = round((time.perf_counter() - started) * 1000, 1)
+    report.latency_ms = round((time.perf_counter() - started[-1]) * 1000, 1)
     report.provider = served_provider(response)
     usage = usage_of(response, model.prices)
     report.usage_present = getattr(response, "usage", None) is not None
@@ -157,7 +210,7 @@ class _Conformer:
         model = self.model if mode is None else self.model.model_copy(
             update={"endpoint": self.model.endpoint.model_copy(update={"tool_schema": mode})})
         options = {**request_options(model, operation, "probe", self.profile), "max_tokens": self.max_tokens, **overrides}
-        return self.client.chat.completions.create(messages=messages or _messages(operation), **options)
+        return _create(self.client, messages=messages or _messages(operation), **options)
 
     def _tool(self, tool: PhaseTool) -> ToolConformance:
         operation = Operation(op_id="probe", tool_name=tool.name, description=tool.description, ast=tool.ast,

@@ -7,7 +7,10 @@ its result record exists, and that record is written last.
 
 from __future__ import annotations
 
+import logging
 import os
+import random
+import time
 import uuid
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
@@ -16,6 +19,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import orjson
+
+log = logging.getLogger("benchfarm.store")
 
 _NEW_FILE = os.O_WRONLY | os.O_CREAT | os.O_EXCL
 _JSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS
@@ -27,6 +32,12 @@ class StoreError(Exception):
 
 class NotInStore(KeyError):
     """The key holds no object."""
+
+
+class _CutShort(StoreError):
+    """An answer cut or dropped while its body was read, which botocore does not retry: an object's
+    body is read after its retried call returned, and an error's body (of a streaming operation,
+    GetObject) outside its retry loop."""
 
 
 def check_key(key: str) -> str:
@@ -152,7 +163,17 @@ class LocalStore(Store):
 
 
 class S3Store(Store):
-    """S3 or an S3-compatible server; botocore's standard retry mode covers throttling and 5xx."""
+    """S3 or an S3-compatible server.
+
+    botocore's standard retry mode covers throttling, 5xx and connections dropped before an answer.
+    It does not cover an object's body cut or dropped while it is read (the read happens after the
+    retried call returned), so a GET is retried here as a whole, request and body, up to
+    `READ_ATTEMPTS` times with jittered exponential backoff.
+    """
+
+    READ_ATTEMPTS = 6
+    READ_BACKOFF_S = 0.1  # doubled on each retry, up to READ_BACKOFF_MAX_S
+    READ_BACKOFF_MAX_S = 2.0
 
     def __init__(self, bucket: str, prefix: str = "", endpoint_url: str | None = None) -> None:
         import boto3
@@ -172,6 +193,7 @@ class S3Store(Store):
 
     def _call(self, method: str, **kwargs: Any) -> Any:
         from botocore.exceptions import BotoCoreError, ClientError
+        from urllib3.exceptions import HTTPError as URLLib3Error
 
         try:
             return getattr(self._client, method)(Bucket=self.bucket, **kwargs)
@@ -182,6 +204,8 @@ class S3Store(Store):
             raise StoreError(f"{self.url}: {method} failed: {code or exc}") from exc
         except BotoCoreError as exc:
             raise StoreError(f"{self.url}: {method} failed: {exc}") from exc
+        except (URLLib3Error, OSError) as exc:  # raw from botocore: an error answer's body cut short
+            raise _CutShort(f"{self.url}: {method} failed: {type(exc).__name__}: {exc}") from exc
 
     def put_bytes(self, key: str, data: bytes) -> None:
         self._call("put_object", Key=self._key(key), Body=data)
@@ -196,7 +220,25 @@ class S3Store(Store):
             return list(pool.map(self.get_json, keys))
 
     def get_bytes(self, key: str) -> bytes:
-        return self._call("get_object", Key=self._key(key))["Body"].read()
+        from botocore.exceptions import BotoCoreError
+        from urllib3.exceptions import HTTPError as URLLib3Error
+
+        for attempt in range(1, self.READ_ATTEMPTS + 1):
+            try:
+                body = self._call("get_object", Key=self._key(key))["Body"]
+                try:
+                    return body.read()  # botocore checks the length read against Content-Length
+                except (BotoCoreError, URLLib3Error, OSError) as exc:  # cut, dropped or stalled mid-body
+                    body.close()
+                    raise _CutShort(f"{type(exc).__name__}: {exc}") from exc
+            except _CutShort as exc:
+                if attempt == self.READ_ATTEMPTS:
+                    raise StoreError(f"{self.url}: get_object {key!r}: the answer was cut {attempt} times; "
+                                     f"last: {exc}") from exc
+                wait = min(self.READ_BACKOFF_MAX_S, self.READ_BACKOFF_S * 2 ** (attempt - 1))
+                log.info("%s: reading %r was cut short (%s); retrying in %.2fs", self.url, key, exc, wait)
+                time.sleep(wait * random.uniform(0.5, 1.0))  # noqa: S311 - jitter, not crypto
+        raise AssertionError("unreachable")
 
     def exists(self, key: str) -> bool:
         try:

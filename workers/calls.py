@@ -7,7 +7,7 @@ from typing import Any
 
 import orjson
 
-from workers.harness.operation import SUCCESS
+from workers.harness.operation import SETTLED, SUCCESS
 
 
 def calls_jsonl(attempts: list[dict[str, Any]]) -> str:
@@ -15,7 +15,9 @@ def calls_jsonl(attempts: list[dict[str, Any]]) -> str:
 
 
 def _answered(outcome: str) -> bool:
-    return not outcome.startswith("transport:")
+    """An answer whose checks ended: not a transport failure, nor a settled call whose worker
+    stopped before checking it (its spend counts, its outcome is unknown)."""
+    return not outcome.startswith("transport:") and outcome != SETTLED
 
 
 def summarize(attempts: list[dict[str, Any]]) -> dict[str, Any]:

@@ -24,6 +24,7 @@ from farm import keys, metrics
 from farm.ledger import SCORE, Change, JobKey
 from farm.manifest import Manifest
 from farm.outcomes import JobEnded, JobState
+from farm.redact import redact
 from workers.calls import calls_jsonl, summarize
 from workers.context import StoreContext
 from workers.environment import JOB_LEASE_TTL_S, WorkerEnv
@@ -31,6 +32,7 @@ from workers.harness.dialect import resolve
 from workers.harness.endpoint import make_client
 from workers.harness.operation import OperationRunner
 from workers.oplog import OperationLog
+from workers.phases.base import PHASES
 from workers.phases.partial import PartialModelFailure
 from workers.phases.registry import phase_for
 
@@ -109,6 +111,7 @@ def run_job(
             metrics.job_started(labels)
             started = time.time()
             state, reason = execute()
+            reason = redact(reason)  # it quotes providers' and exceptions' words; it goes to Redis and status
             end = Change(job, state, frozenset({JobState.RUNNING}), {"reason": reason})
             metrics.job_ended(labels, state.value, time.time() - started)
             log.info("%s ended %s %s", job, state.value, reason)
@@ -136,11 +139,27 @@ def run_phase_job(env: WorkerEnv, round_id: str, model_id: str, project: str, ph
         done = env.store.get_json_or_none(phase_keys.result)
         return (JobState(done["outcome"]), done.get("reason", "")) if done is not None else None
 
-    return run_job(
-        env, round_id, job, finished,
-        execute=lambda: _execute(env, env.manifest(round_id), job, round_id),
-        following=lambda state: following_changes(env.manifest(round_id).spec.phases, job, state),
-    )  # fmt: skip
+    def execute() -> tuple[JobState, str]:
+        try:  # inside the job's error handling: an unreadable manifest ends the job, never the task
+            manifest = env.manifest(round_id)
+        except Exception as exc:  # noqa: BLE001 - the store's fault, not the model's
+            log.exception("%s: reading the round's manifest failed", job)
+            return JobState.INFRA_FAILED, f"store: reading the manifest: {type(exc).__name__}: {exc}"
+        return _execute(env, manifest, job, round_id)
+
+    return run_job(env, round_id, job, finished, execute=execute,
+                   following=lambda state: following_changes(_phases(env, round_id, job), job, state))
+
+
+def _phases(env: WorkerEnv, round_id: str, job: JobKey) -> list[str]:
+    """The round's phases, from its manifest; from the run's jobs in the ledger when the manifest
+    cannot be read (the job then ends infra_failed, and what follows it must still be recorded)."""
+    try:
+        return env.manifest(round_id).spec.phases
+    except Exception:  # noqa: BLE001
+        log.warning("%s: manifest unreadable; taking the run's phases from the ledger", job, exc_info=True)
+        run = {key.phase for key in env.ledger.jobs(round_id) if (key.model, key.project) == (job.model, job.project)}
+        return [phase for phase in PHASES if phase in run]
 
 
 def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> tuple[JobState, str]:
@@ -161,6 +180,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
             phase=job.phase,
             gate=env.gate(round_id),
             record=oplog,
+            settled=oplog.settled,
             profile=resolve(model, recorded.server if recorded else None, str(client.base_url), client.api_key),
         )
         ctx = StoreContext(
@@ -183,6 +203,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
     except Exception as exc:  # noqa: BLE001 - a bug or a store failure must not wedge the round
         log.exception("%s failed unexpectedly", job)
         state, reason = JobState.INFRA_FAILED, f"{type(exc).__name__}: {exc}"
+    reason = redact(reason)  # outcome.json and result.json too
     try:
         attempts = oplog.attempts()
         env.store.put_text(phase_keys.calls, calls_jsonl(attempts))

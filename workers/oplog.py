@@ -33,9 +33,18 @@ class OperationLog:
     _listed: set[str] | None = None  # the checkpoints the store held when this delivery began
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
+    def _key(self, attempt: AttemptRecord) -> str:
+        return self.phase_keys.attempt(attempt.op_id, f"{self.delivery}-{attempt.attempt_id}")
+
+    def settled(self, attempt: AttemptRecord) -> None:
+        """Persist an answered call the moment it settles, before its checks (a compile can take
+        seconds): its final record replaces this one — a failure's file, a success's checkpoint —
+        and if the worker dies first, this one stays, so the spend is never off the record."""
+        self.store.put_json(self._key(attempt), attempt.model_dump(mode="json"))
+
     def __call__(self, attempt: AttemptRecord) -> None:
         """The harness's recorder: called as each attempt ends (its usage is already in the ledger)."""
-        key = self.phase_keys.attempt(attempt.op_id, f"{self.delivery}-{attempt.attempt_id}")
+        key = self._key(attempt)
         record = attempt.model_dump(mode="json")
         if attempt.outcome == SUCCESS:
             self._succeeded[attempt.op_id] = key  # written with the checkpoint that follows
@@ -85,7 +94,8 @@ class OperationLog:
         unseen = sorted(key for key in listed if key not in self._checkpoints)
         in_checkpoints = [c["attempt"] for c in [*self._checkpoints.values(), *self.store.get_many_json(unseen)]
                           if "attempt" in c]  # fmt: skip
-        mine = {record["attempt_id"] for record in self._mine.values()}
-        earlier = [record for record in in_checkpoints if record["attempt_id"] not in mine]
-        records = [*self._mine.values(), *self.store.get_many_json(attempt_files), *earlier]
-        return sorted(records, key=lambda r: (r["started_at"], r["attempt_id"]))
+        # One record per attempt, later sources winning: a success's file holds only the placeholder
+        # written when its call settled, its checkpoint (or this delivery's memory) the final record.
+        sources = [*self.store.get_many_json(attempt_files), *in_checkpoints, *self._mine.values()]
+        by_id = {record["attempt_id"]: record for record in sources}
+        return sorted(by_id.values(), key=lambda r: (r["started_at"], r["attempt_id"]))

@@ -34,8 +34,8 @@ def run_score_job(env: WorkerEnv, round_id: str, model_id: str, project: str) ->
 
 
 def _score(env: WorkerEnv, round_id: str, run_keys: keys.RunKeys) -> tuple[JobState, str]:
-    weights = env.manifest(round_id).rubric_weights
-    try:
+    try:  # the manifest read too: a store failure ends the job infra_failed, never crashes the task
+        weights = env.manifest(round_id).rubric_weights
         with tempfile.TemporaryDirectory(prefix="farm-score-") as tmp:
             root = Path(tmp)
             env.store.materialize(run_keys.tree, root)

@@ -146,7 +146,7 @@ def _max_tokens(body: dict[str, Any]) -> int | None:
 
 async def _play(
     state: SimState, dialect: Dialect, model: ScriptedModel, operation: str, body: dict[str, Any],
-    answers: int | None,
+    answers: int | None, api_key: str = "",
 ) -> tuple[JSONResponse, str | None]:  # fmt: skip
     """Serve one completion as `dialect`; returns the response and the behaviour's label.
 
@@ -158,12 +158,12 @@ async def _play(
     if refused is not None:
         return _error(refused), None
     async with dialect.slot():
-        return await _generate(state, dialect, model, operation, body, answers)
+        return await _generate(state, dialect, model, operation, body, answers, api_key)
 
 
 async def _generate(
     state: SimState, dialect: Dialect, model: ScriptedModel, operation: str, body: dict[str, Any],
-    answers: int | None,
+    answers: int | None, api_key: str = "",
 ) -> tuple[JSONResponse, str | None]:  # fmt: skip
     """Read the request as the dialect does, choose the behaviour, wait the model's latency, reply."""
     messages: list[Any] = body["messages"]
@@ -190,7 +190,7 @@ async def _generate(
         answer = _answer(state, model, operation, behaviour, parameters) if behaviour.kind in _NEEDS_ANSWER else {}
     except (LookupError, SchemaFillError) as exc:
         return _error(ErrorReply(500, "sim_fixture_error", "sim_fixture_error", str(exc))), behaviour.label
-    result: Reply = reply(behaviour, tool_name, parameters, answer)
+    result: Reply = reply(behaviour, tool_name, parameters, answer, api_key)
     if isinstance(refused, GrammarDropped) and isinstance(result, ToolCall):
         result = ToolCall(result.name, GrammarDropped.ARGUMENTS)
     if isinstance(result, ErrorReply):
@@ -228,7 +228,8 @@ async def chat_completions(request: Request, dialect: Dialect = PLAIN) -> Respon
     state.stats.enter()
     try:
         answers = _answers(request.headers.get(ANSWERS_HEADER))
-        response, label = await _play(state, dialect, model, operation, body, answers)
+        api_key = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
+        response, label = await _play(state, dialect, model, operation, body, answers, api_key)
     except BadRequest as exc:
         response, label = _bad_request(str(exc)), None
     except ServerCrash as crash:

@@ -69,6 +69,24 @@ _ERRORS: dict[str, tuple[int, str, str, str]] = {
 }
 
 
+# Errors that quote the request's own key back, as some providers do ("Incorrect API key provided:
+# sk-…"): what the farm must never record, log or print.
+_KEY_ERRORS: dict[str, tuple[int, str, str, str]] = {
+    "invalid_key": (
+        401,
+        "invalid_request_error",
+        "invalid_api_key",
+        "Incorrect API key provided: {key}. You can find your API key at https://platform.openai.com/account/api-keys.",
+    ),
+    "server_error_echoing_key": (
+        500,
+        "server_error",
+        "server_error",
+        "The upstream refused the request made with key {key}; retry later.",
+    ),
+}
+
+
 def garbage(tool_name: str, answer: dict[str, Any]) -> str:
     """An irreparable tool call: the model's chat template leaking into a cut-off pseudo-call.
 
@@ -101,9 +119,15 @@ def break_schema(answer: dict[str, Any], parameters: dict[str, Any]) -> dict[str
     return broken
 
 
-def reply(behaviour: Behaviour, tool_name: str | None, parameters: dict[str, Any], answer: dict[str, Any]) -> Reply:
-    """The reply for one attempt; `answer` is the correct arguments, `tool_name` None if no tools."""
+def reply(
+    behaviour: Behaviour, tool_name: str | None, parameters: dict[str, Any], answer: dict[str, Any], api_key: str = ""
+) -> Reply:
+    """The reply for one attempt; `answer` is the correct arguments, `tool_name` None if no tools,
+    `api_key` the key the request carried (the key-echoing errors quote it)."""
     kind = behaviour.kind
+    if kind in _KEY_ERRORS:
+        status, kind_type, code, text = _KEY_ERRORS[kind]
+        return ErrorReply(status, kind_type, code, text.format(key=api_key or "(none)"))
     if kind == "rate_limit":
         message = "Rate limit reached; retry later."
         return ErrorReply(429, "requests", "rate_limit_exceeded", message, behaviour.retry_after)

@@ -31,6 +31,8 @@ BehaviourKind = Literal[
     "gateway_timeout",
     "payment_required",
     "context_length",
+    "invalid_key",
+    "server_error_echoing_key",
 ]
 BEHAVIOUR_KINDS: tuple[str, ...] = BehaviourKind.__args__  # type: ignore[attr-defined]
 

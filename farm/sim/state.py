@@ -28,6 +28,8 @@ FaultKind = Literal[
     "prose",
     "payment_required",
     "context_length",
+    "invalid_key",
+    "server_error_echoing_key",
 ]
 
 

@@ -31,6 +31,7 @@ from farm.scheduler import resume
 from farm.sim import SimAdmin, SimServer
 from tests.integration.rounds import sim_round, submit_round
 from tests.servers import WorkerProcess, wait_until
+from workers.phases.base import PHASES
 
 pytestmark = pytest.mark.integration
 
@@ -129,6 +130,12 @@ def test_an_interrupted_realize_of_a_correct_model_ends_succeeded(
     assert {op: requests[op] for op in checkpointed} == {op: 1 for op in checkpointed}
     successes = Counter(c["op_id"] for c in _calls(local_store, phase) if c["outcome"] == "success")
     assert successes == Counter({op: 1 for op in units})
+    # Paid once, recorded once: every call the ledger settled is in a calls.jsonl — one killed
+    # while its answer was being checked too, as `settled` — and costs there what it cost there.
+    records = [c for p in PHASES for c in _calls(local_store, run.phase(p))]
+    usage = ledger.usage(round_id)["sim/clean"]
+    assert usage["attempts"] == len(records)
+    assert usage["cost_usd"] == pytest.approx(sum(c["usage"]["cost_usd"] for c in records), rel=1e-9)
 
 
 @pytest.mark.timeout(600)

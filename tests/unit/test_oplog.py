@@ -6,7 +6,7 @@ from pathlib import Path
 
 from farm import keys
 from farm.store import LocalStore
-from workers.harness.operation import SUCCESS, VALIDATION_FAILURE, AttemptRecord
+from workers.harness.operation import SETTLED, SUCCESS, VALIDATION_FAILURE, AttemptRecord
 from workers.harness.usage import Usage
 from workers.oplog import OperationLog
 
@@ -94,3 +94,19 @@ def test_a_checkpoint_written_by_this_delivery_is_found_when_asked_again(tmp_pat
     assert log.checkpoint("write-b") == {"status": "model_failed", "reason": "retries exhausted"}
     assert log.checkpoint("write-c") is None
     assert [a["attempt_id"] for a in log.attempts()] == ["write-a-0", "write-b-0"]
+
+
+def test_a_call_is_on_record_from_the_moment_it_settles(tmp_path: Path) -> None:
+    """Paid once, recorded once: a worker killed while checking an answer leaves it as `settled`;
+    a final record, wherever it is kept, replaces the placeholder, and nothing is listed twice."""
+    store = LocalStore(tmp_path)
+    first = _log(store, "d1")
+    for n, outcome in enumerate((VALIDATION_FAILURE, SUCCESS)):  # both settle, then end normally
+        first.settled(_attempt("plan", n, SETTLED, float(n)))
+        first(_attempt("plan", n, outcome, float(n)))
+    first.save_checkpoint("plan", {"status": "succeeded", "ast": {}})
+    first.settled(_attempt("write", 0, SETTLED, 5.0))  # ... and this delivery dies while checking it
+
+    for log in (first, _log(store, "d2")):  # as the dying delivery saw it, and as its redelivery does
+        assert [(a["attempt_id"], a["outcome"]) for a in log.attempts()] == [
+            ("plan-0", VALIDATION_FAILURE), ("plan-1", SUCCESS), ("write-0", SETTLED)]

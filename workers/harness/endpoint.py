@@ -9,6 +9,7 @@ from typing import Any
 import openai
 
 from farm.outcomes import InfraFailed
+from farm.redact import remember_secret
 from farm.spec import EndpointKind, ModelSpec, ToolSchemaMode
 from workers.harness.dialect import OPENAI_PROFILE, ServerProfile
 from workers.harness.wire import wire_parameters
@@ -16,9 +17,11 @@ from workers.phases.base import Operation
 
 
 def make_client(model: ModelSpec, simulator_url: str | None = None) -> openai.OpenAI:
-    """The key is read from the environment here and nowhere else, and never logged or stored."""
+    """The key is read from the environment here and nowhere else, and never logged or stored: from
+    here on it is redacted from whatever this process records, logs or prints (farm.redact)."""
     env = model.endpoint.key_env
     key = os.environ.get(env) if env else None
+    remember_secret(key)
     if env and not key and model.endpoint.kind is not EndpointKind.SIMULATOR:
         if model.endpoint.kind is EndpointKind.OPENROUTER or model.endpoint.api_key_env:
             raise InfraFailed(f"model {model.id}: environment variable {env} (its API key) is not set")

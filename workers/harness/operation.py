@@ -25,6 +25,7 @@ import tenacity
 from pydantic import BaseModel, ValidationError
 
 from farm.outcomes import BudgetStopped, InfraFailed, ModelFailed
+from farm.redact import redact, redact_value
 from farm.spec import EndpointKind, ModelSpec, RetryPolicy
 from workers.harness import feedback
 from workers.harness.conversation import Conversation, ToolCallMade
@@ -43,6 +44,8 @@ INVALID_JSON = "invalid_json"
 NO_CALL = "no_call"
 COMPILE_FAILURE = "compile_failure"
 TRUNCATED = "truncated"
+# A paid answer whose checks never finished (the worker stopped): on record, outcome unknown.
+SETTLED = "settled"
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +116,9 @@ class OperationRunner:
     gate: CallGate
     record: Recorder
     profile: ServerProfile = OPENAI_PROFILE  # jobs pass the endpoint's resolved profile
+    # Persists an answered call the moment it settles, before its (slow) checks: a worker killed
+    # while compiling the answer leaves its spend on record (paid once, recorded once).
+    settled: Recorder | None = None
     backoff_initial_s: float = 1.0
     backoff_max_s: float = 60.0
     sleep: Callable[[float], None] = time.sleep
@@ -145,6 +151,7 @@ class _OperationRun:
             where=f"phase {runner.phase}, operation {operation.op_id}",
         )
         self.attempts = 0
+        self.calls = 0  # calls made by the current `_call` (its transport attempts)
         self.spent: Counter[str] = Counter()
         self.last_server_error: str | None = None
         self.after_timeout = False
@@ -209,6 +216,7 @@ class _OperationRun:
         return ast
 
     def _fail(self, record: AttemptRecord, outcome: str, budget: str, detail: str) -> None:
+        detail = self._redact(detail)  # parse and validation errors quote the model's answer
         self._finish(record, outcome, detail)
         self.spent[budget] += 1
         allowed = getattr(self.runner.policy, budget)
@@ -219,11 +227,23 @@ class _OperationRun:
             )
 
     def _finish(self, record: AttemptRecord, outcome: str, detail: str) -> None:
-        record.outcome, record.detail = outcome, detail[:500]
+        """Record the attempt, with every text the provider sent redacted of keys."""
+        record.outcome, record.detail = outcome, self._redact(detail)[:500]
+        record.response = redact_value(record.response, [self._key])
+        record.provider = self._redact(record.provider) if record.provider else record.provider
         self.runner.record(record)
+
+    @property
+    def _key(self) -> str | None:
+        key = getattr(self.runner.client, "api_key", None)
+        return key if isinstance(key, str) else None
+
+    def _redact(self, text: str) -> str:
+        return redact(text, [self._key])
 
     # ---- one call, with transport retries
     def _call(self) -> tuple[Any, AttemptRecord, int]:
+        self.calls = 0
         retrying = tenacity.Retrying(
             retry=tenacity.retry_if_exception(self._should_retry),
             wait=_RetryAfterOrBackoff(
@@ -260,7 +280,8 @@ class _OperationRun:
             return InfraFailed(f"{what}: the endpoint refused our request (HTTP {fault.status}): {fault.message}")
         if fault.fault is Fault.SERVER_ERROR and fault.message == self.last_server_error:
             return InfraFailed(f"{what}: the server failed twice the same way (HTTP {fault.status}): {fault.message}")
-        return InfraFailed(f"{what} after {self.attempts} attempt(s): {fault.message}")
+        tried = f"after {self.calls} attempt(s)" + ("" if fault.fault.retryable else ", not retryable")
+        return InfraFailed(f"{what} {tried}: {fault.message}")
 
     def _attempt(self) -> tuple[Any, AttemptRecord, int]:
         runner = self.runner
@@ -284,6 +305,7 @@ class _OperationRun:
             detail="",
         )
         self.attempts += 1
+        self.calls += 1
         with runner.gate.admit(runner.model.id, worst_case) as admission:
             started = time.perf_counter()
             try:
@@ -319,6 +341,10 @@ class _OperationRun:
         }
         if self.conversation.compacted:
             record.detail = "history compacted to fit the context"
+        if runner.settled is not None:
+            pending = record.model_copy(update={"outcome": SETTLED, "detail": "settled; not yet checked"})
+            pending.response = redact_value(pending.response, [self._key])
+            runner.settled(pending)
         return message, record, max_tokens
 
     def _unknown_usage(self, prompt_estimate: int, max_tokens: int, worst_case: float) -> Usage:

@@ -14,6 +14,8 @@ from enum import StrEnum
 
 import openai
 
+from farm.redact import redact, secrets_of_request
+
 
 class Fault(StrEnum):
     RATE_LIMITED = "rate_limited"
@@ -61,13 +63,16 @@ def _retry_after(response: object) -> float | None:
 
 
 def _short(exc: BaseException) -> str:
+    """The provider's error text, redacted of the key the request carried and of anything shaped
+    like a key (some endpoints echo the key they were sent): from here it is recorded and logged."""
     body = getattr(exc, "body", None)
+    text = str(exc)
     if isinstance(body, dict):
         err = body.get("error", body)
         message = err.get("message") if isinstance(err, dict) else None
         if message:
-            return str(message)[:500]
-    return str(exc)[:500]
+            text = str(message)
+    return redact(text, secrets_of_request(exc))[:500]
 
 
 def names_our_request(message: str) -> bool:
