@@ -37,7 +37,8 @@ def registry(redis_url: str) -> CollectorRegistry:
         raise RuntimeError(f"{MULTIPROC_ENV} is not set: worker processes cannot share their metrics")
     reg = CollectorRegistry()
     MultiProcessCollector(reg, path=path)
-    reg.register(FarmStateCollector(Ledger.from_url(redis_url)))
+    # A scrape while Redis is away answers at once with the processes' metrics, not after a ride-out.
+    reg.register(FarmStateCollector(Ledger.from_url(redis_url, ride_out_s=1)))
     return reg
 
 

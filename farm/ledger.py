@@ -7,11 +7,14 @@ caller names), so two deliveries of one job, or a worker and a `resume`, cannot 
 from __future__ import annotations
 
 import json
+import os
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
 import redis
+from redis.backoff import ExponentialBackoff
+from redis.retry import Retry
 
 from farm.outcomes import TERMINAL_STATES, JobState
 
@@ -50,10 +53,18 @@ return out
 
 _TERMINAL = ",".join(sorted(state.value for state in TERMINAL_STATES))
 
-# KEYS[1] lease key; ARGV: token, ttl ms. Renews only our own lease.
+# KEYS[1] lease key, KEYS[2] jobs hash; ARGV: token, ttl ms, job field. Renews only our own lease;
+# takes it back when it lapsed (Redis was unreachable for longer than the TTL, or a restart lost
+# it) while nobody else took it and the job is still running: a live holder keeps its job, so the
+# reaper (farm/reaper.py) does not hand it to a second delivery. 1 renewed or taken back, 0 lost.
 _RENEW = """
-if redis.call('GET', KEYS[1]) == ARGV[1] then
-  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+local holder = redis.call('GET', KEYS[1])
+if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if holder then return 0 end
+local rec = redis.call('HGET', KEYS[2], ARGV[3])
+if rec and cjson.decode(rec).state == 'running' then
+  redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  return 1
 end
 return 0
 """
@@ -65,6 +76,36 @@ return 0
 
 
 SCORE = "score"  # the job after a run's phases: scoring its project tree
+
+# How long every farm Redis client keeps retrying a command while Redis is unreachable (a restart,
+# a failover, AOF loading) before it raises: at least this many seconds of backoff (0.1 s doubling
+# to 2 s), each reconnect bounded by a 5 s connect timeout. Workers ride out a restart this long.
+RIDE_OUT_S = float(os.environ.get("FARM_REDIS_RIDE_OUT_S", "60"))
+_BACKOFF_BASE_S, _BACKOFF_CAP_S = 0.05, 2.0
+
+
+def ride_out_retry(ride_out_s: float = RIDE_OUT_S) -> Retry:
+    """redis-py's Retry (on ConnectionError, TimeoutError, BusyLoadingError) whose backoffs add up
+    to at least `ride_out_s` (redis-py's default gives up after ~20 ms: three quick retries).
+
+    A retried command may run twice when the connection died between the server's work and our
+    read of its reply. The ledger's transitions are compare-and-set, so a repeat is refused, not
+    applied twice: at worst the caller takes a job's end as refused and sends nothing after it, and
+    the reaper (farm/reaper.py) sends the job it queued."""
+    backoff = ExponentialBackoff(cap=_BACKOFF_CAP_S, base=_BACKOFF_BASE_S)
+    retries, waited = 0, 0.0
+    while waited < ride_out_s:
+        retries += 1
+        waited += backoff.compute(retries)
+    return Retry(backoff, retries)
+
+
+def redis_client(url: str, ride_out_s: float = RIDE_OUT_S) -> redis.Redis:
+    """A client of the farm's Redis that rides out `ride_out_s` of it being unreachable."""
+    return redis.Redis.from_url(
+        url, decode_responses=True, socket_timeout=30, socket_connect_timeout=5, health_check_interval=30,
+        retry=ride_out_retry(ride_out_s),
+    )  # fmt: skip
 
 
 class RoundExists(Exception):
@@ -118,6 +159,7 @@ class JobRecord:
     queued_at: float | None = None
     started_at: float | None = None
     ended_at: float | None = None
+    updated_at: float | None = None  # the last transition's time
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> JobRecord:
@@ -129,6 +171,7 @@ class JobRecord:
             queued_at=data.get("queued_at"),
             started_at=data.get("started_at"),
             ended_at=data.get("ended_at"),
+            updated_at=data.get("updated_at"),
         )
 
 
@@ -140,8 +183,9 @@ class Ledger:
         self._release = client.register_script(_RELEASE)
 
     @classmethod
-    def from_url(cls, url: str) -> Ledger:
-        return cls(redis.Redis.from_url(url, decode_responses=True, socket_timeout=30, health_check_interval=30))
+    def from_url(cls, url: str, ride_out_s: float = RIDE_OUT_S) -> Ledger:
+        """`ride_out_s`: how long a command retries while Redis is unreachable (see `redis_client`)."""
+        return cls(redis_client(url, ride_out_s))
 
     # ---- keys
     @staticmethod
@@ -287,10 +331,29 @@ class Ledger:
         return bool(self.r.set(self._lease(round_id, job), token, nx=True, px=int(ttl_s * 1000)))
 
     def renew_lease(self, round_id: str, job: JobKey, token: str, ttl_s: float) -> bool:
-        return bool(self._renew(keys=[self._lease(round_id, job)], args=[token, int(ttl_s * 1000)]))
+        """Extend our lease; take it back if it lapsed, nobody took it, and the job still runs."""
+        keys = [self._lease(round_id, job), self._jobs(round_id)]
+        return bool(self._renew(keys=keys, args=[token, int(ttl_s * 1000), job.field]))
 
     def lease_held(self, round_id: str, job: JobKey) -> bool:
         return bool(self.r.exists(self._lease(round_id, job)))
+
+    def leases_held(self, round_id: str, jobs: list[JobKey]) -> dict[JobKey, bool]:
+        """Whether each job's lease is live, in one round trip."""
+        if not jobs:
+            return {}
+        with self.r.pipeline(transaction=False) as pipe:
+            for job in jobs:
+                pipe.exists(self._lease(round_id, job))
+            return {job: bool(held) for job, held in zip(jobs, pipe.execute(), strict=True)}
+
+    def running_without_lease(self, round_id: str, jobs: dict[JobKey, JobRecord] | None = None) -> set[JobKey]:
+        """The round's running jobs whose lease lapsed: no live delivery is running them (their
+        worker died, or lost Redis for longer than the TTL). Status and metrics show them; the
+        reaper (farm/reaper.py) sends them again."""
+        jobs = self.jobs(round_id) if jobs is None else jobs
+        running = [job for job, record in jobs.items() if record.state is JobState.RUNNING]
+        return {job for job, held in self.leases_held(round_id, running).items() if not held}
 
     def lease_holder(self, round_id: str, job: JobKey) -> str | None:
         return self.r.get(self._lease(round_id, job))

@@ -65,8 +65,13 @@ class FarmStateCollector(Collector):
                                      labels=["round", "scope", "model"])
         spent = GaugeMetricFamily("farm_budget_spent_usd", "Settled spend (expired holds at their worst case).",
                                   labels=["round", "scope", "model"])
+        orphaned = GaugeMetricFamily("farm_jobs_running_without_lease",
+                                     "Running jobs no live worker holds the lease of (the reaper sends them again).",
+                                     labels=["round"])
         for round_id in self._rounds():
-            counts = Counter((job.model, job.phase, rec.state) for job, rec in self.ledger.jobs(round_id).items())
+            records = self.ledger.jobs(round_id)
+            counts = Counter((job.model, job.phase, rec.state) for job, rec in records.items())
+            orphaned.add_metric([round_id], len(self.ledger.running_without_lease(round_id, records)))
             for model, phase in sorted({(m, p) for m, p, _ in counts}):
                 for state in JobState:
                     jobs.add_metric([round_id, model, phase, state.value], counts[(model, phase, state)])
@@ -76,7 +81,7 @@ class FarmStateCollector(Collector):
                     limit.add_metric(labels, line.limit_usd)
                 reserved.add_metric(labels, line.reserved_usd)
                 spent.add_metric(labels, line.spent_usd)
-        yield from (jobs, limit, reserved, spent)
+        yield from (jobs, orphaned, limit, reserved, spent)
 
         cap = GaugeMetricFamily("farm_endpoint_concurrency", "Shared concurrency an endpoint is allowed now (AIMD).",
                                 labels=["endpoint"])

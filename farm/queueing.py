@@ -5,12 +5,18 @@ The control plane enqueues by task *name*, so it never imports the workers' task
 
 from __future__ import annotations
 
+import logging
 import os
+import time
 
+import redis
 from celery import Celery
 from kombu import Queue
+from kombu.exceptions import BatchPublishError, OperationalError
 
-from farm.ledger import SCORE, JobKey
+from farm.ledger import RIDE_OUT_S, SCORE, JobKey
+
+log = logging.getLogger("benchfarm.queueing")
 
 GENERATE_QUEUE = "generate"
 SCORE_QUEUE = "score"
@@ -37,17 +43,41 @@ def make_celery(broker_url: str) -> Celery:
         worker_send_task_events=True,  # Flower
         task_send_sent_event=True,
         broker_connection_retry_on_startup=True,
+        # A worker outlives a Redis restart however long: its consumer reconnects until Redis is back
+        # (never exits after N attempts), and jobs running meanwhile go on (their clients ride out).
+        broker_connection_retry=True,
+        broker_connection_max_retries=None,
+        worker_cancel_long_running_tasks_on_connection_loss=False,
         broker_transport_options={
-            "visibility_timeout": int(os.environ.get("FARM_VISIBILITY_TIMEOUT_S", DEFAULT_VISIBILITY_TIMEOUT_S))
+            "visibility_timeout": int(os.environ.get("FARM_VISIBILITY_TIMEOUT_S", DEFAULT_VISIBILITY_TIMEOUT_S)),
+            "socket_timeout": 30,  # a half-open connection (a host gone without a FIN) is noticed
+            "socket_connect_timeout": 5,
         },
         worker_hijack_root_logger=False,
     )
     return app
 
 
-def send_jobs(app: Celery, round_id: str, jobs: list[JobKey]) -> None:
+def send_jobs(app: Celery, round_id: str, jobs: list[JobKey], ride_out_s: float = RIDE_OUT_S) -> None:
     """Enqueue jobs (phase or score) in one Redis round trip: each message and its task-sent event
-    go into one kombu publish batch, not a connection checkout and a round trip each."""
+    go into one kombu publish batch, not a connection checkout and a round trip each.
+
+    While Redis is unreachable the batch is sent again (0.1 s doubling to 2 s) for `ride_out_s`,
+    then the error is raised. A batch whose outcome was uncertain may arrive twice: harmless, a
+    job's lease and compare-and-set states make a second delivery find the job taken or done."""
+    delay, deadline = 0.1, time.monotonic() + ride_out_s
+    while True:
+        try:
+            return _send(app, round_id, jobs)
+        except (BatchPublishError, OperationalError, redis.ConnectionError, redis.TimeoutError) as exc:
+            if time.monotonic() + delay > deadline:
+                raise
+            log.warning("sending %d job(s) of %s failed, again in %.1fs: %s", len(jobs), round_id, delay, exc)
+            time.sleep(delay)
+            delay = min(2 * delay, 2.0)
+
+
+def _send(app: Celery, round_id: str, jobs: list[JobKey]) -> None:
     with app.producer_or_acquire() as producer, producer.batch():
         for job in jobs:
             if job.phase == SCORE:

@@ -6,6 +6,7 @@ already done is redone); a different file under a used id is refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 from celery import Celery
@@ -19,6 +20,7 @@ from farm.outcomes import JobState
 from farm.queueing import send_jobs
 from farm.roundfile import LoadedRound
 from farm.store import Store
+from workers.phases.base import PHASES
 from workers.phases.registry import available
 
 
@@ -95,33 +97,70 @@ def resume(round_id: str, store: Store, ledger: Ledger, app: Celery) -> int:
 
     A queued job, or a running one whose worker holds its lease, is on its way and left alone; a
     running job without a live lease lost its worker and is sent again. Checkpoints make re-runs
-    cheap: finished operations are not called again.
+    cheap: finished operations are not called again. (The workers' reaper, farm/reaper.py, does the
+    part of this that needs no human: running jobs that lost their worker, queued ones whose
+    message was lost; never what ended infra_failed, budget_stopped or cancelled.)
     """
     manifest = Manifest.model_validate(store.get_json(keys.manifest(round_id)))
     if not ledger.round_exists(round_id):
         ledger.register_round(round_id, plan_jobs(manifest), {"store": store.url})
     BudgetBook(ledger.r).ensure(round_id, manifest.spec)
     jobs = ledger.jobs(round_id)
+    runs = [run_jobs(manifest, model.id, project) for model in manifest.spec.models for project in manifest.projects]
+    lost = [
+        stuck for stuck in stuck_jobs(runs, jobs, RESUMABLE)
+        if stuck.record.state is not JobState.QUEUED
+        and not (stuck.record.state is JobState.RUNNING and ledger.lease_held(round_id, stuck.job))
+    ]  # fmt: skip
+    return len(requeue(round_id, ledger, app, lost, lambda record: RESUMABLE | {JobState.PENDING, JobState.RUNNING}))
+
+
+@dataclass(frozen=True)
+class Stuck:
+    """The first job of a run that did not finish, and may run now (the job before it let it)."""
+
+    run: list[JobKey]
+    job: JobKey
+    record: JobRecord
+
+
+def stuck_jobs(runs: list[list[JobKey]], jobs: dict[JobKey, JobRecord], resumable: frozenset[JobState]) -> list[Stuck]:
+    """Per run, its first job that is not terminal or ended in one of `resumable`, when it is ready."""
+    found = []
+    for run in runs:
+        stuck = next((j for j in run if not jobs[j].state.terminal or jobs[j].state in resumable), None)
+        if stuck is not None and _ready(run, stuck, jobs):
+            found.append(Stuck(run, stuck, jobs[stuck]))
+    return found
+
+
+def ledger_runs(jobs: Iterable[JobKey]) -> list[list[JobKey]]:
+    """A round's runs as its ledger has them (what `run_jobs` plans, without the manifest): each
+    run's phase jobs in pipeline order, then its score job."""
+    order = {phase: index for index, phase in enumerate([*PHASES, SCORE])}
+    runs: dict[tuple[str, str], list[JobKey]] = {}
+    for job in jobs:
+        runs.setdefault((job.model, job.project), []).append(job)
+    return [sorted(run, key=lambda job: order.get(job.phase, len(order))) for _, run in sorted(runs.items())]
+
+
+def requeue(
+    round_id: str, ledger: Ledger, app: Celery, stuck: list[Stuck],
+    allowed_from: Callable[[JobRecord], frozenset[JobState]], *, reset_later: bool = True,
+) -> list[JobKey]:  # fmt: skip
+    """Queue each stuck job again (a compare-and-set from `allowed_from(its record)`, so a job that
+    moved meanwhile is left alone) and send it; with `reset_later`, later jobs of its run that were
+    skipped or cancelled because of it wait again. Returns the jobs sent."""
     requeued: list[JobKey] = []
-    for model in manifest.spec.models:
-        for project in manifest.projects:
-            run = run_jobs(manifest, model.id, project)
-            stuck = next((j for j in run if not jobs[j].state.terminal or jobs[j].state in RESUMABLE), None)
-            if stuck is None or jobs[stuck].state is JobState.QUEUED:
-                continue
-            if jobs[stuck].state is JobState.RUNNING and ledger.lease_held(round_id, stuck):
-                continue
-            if not _ready(run, stuck, jobs):
-                continue
-            for later in run[run.index(stuck) + 1 :]:
-                ledger.transition(round_id, later, JobState.PENDING, {JobState.SKIPPED, JobState.CANCELLED})
-            allowed = RESUMABLE | {JobState.PENDING, JobState.RUNNING}
-            if ledger.transition(round_id, stuck, JobState.QUEUED, allowed) is not None:
-                requeued.append(stuck)
+    for found in stuck:
+        for later in found.run[found.run.index(found.job) + 1 :] if reset_later else []:
+            ledger.transition(round_id, later, JobState.PENDING, {JobState.SKIPPED, JobState.CANCELLED})
+        if ledger.transition(round_id, found.job, JobState.QUEUED, allowed_from(found.record)) is not None:
+            requeued.append(found.job)
     if requeued:  # reopened before any job is sent, so a job's end cannot mark it complete first
         ledger.reopen(round_id)
         send_jobs(app, round_id, requeued)
-    return len(requeued)
+    return requeued
 
 
 def _ready(run: list[JobKey], job: JobKey, jobs: dict[JobKey, JobRecord]) -> bool:

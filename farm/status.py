@@ -14,6 +14,7 @@ from rich.text import Text
 from farm.budget import BudgetBook
 from farm.ledger import SCORE, Ledger
 from farm.outcomes import JobState
+from farm.redact import redact
 
 STYLE = {
     JobState.PENDING: "dim",
@@ -39,14 +40,18 @@ def snapshot(ledger: Ledger, round_id: str) -> dict[str, Any]:
     now = time.time()
     info = ledger.round_info(round_id)
     jobs = ledger.jobs(round_id)
+    # Running with no live lease: its worker died (or lost Redis); no clock climbs for it, the
+    # workers' reaper sends it again (farm/reaper.py).
+    stalled = ledger.running_without_lease(round_id, jobs)
     runs: dict[tuple[str, str], dict[str, Any]] = {}
     for job, rec in jobs.items():
         run = runs.setdefault((job.model, job.project), {"model": job.model, "project": job.project, "jobs": {}})
         run["jobs"][job.phase] = {
             "state": rec.state.value,
-            "reason": rec.reason,
+            "reason": redact(rec.reason),  # recorded redacted; redacted again for what older farms kept
             "deliveries": rec.deliveries,
             "elapsed_s": _elapsed(rec.started_at, rec.ended_at, now),
+            "stalled": job in stalled,
         }
     counts = Counter(rec.state.value for rec in jobs.values())
     return {
@@ -55,6 +60,7 @@ def snapshot(ledger: Ledger, round_id: str) -> dict[str, Any]:
         "elapsed_s": _elapsed(info["created_at"], info.get("completed_at"), now),
         "counts": dict(sorted(counts.items())),
         "jobs": len(jobs),
+        "stalled": len(stalled),
         "runs": list(runs.values()),
         "usage": ledger.usage(round_id),
         "budgets": [asdict(line) for line in BudgetBook(ledger.r).lines(round_id)],
@@ -71,8 +77,13 @@ def _phases(snap: dict[str, Any]) -> list[str]:
     return seen
 
 
+NO_WORKER = "running (no worker)"
+
+
 def _cell(phase: str, job: dict[str, Any]) -> Text:
     state = JobState(job["state"])
+    if job.get("stalled"):
+        return Text(NO_WORKER, style="bold red")
     label = job["reason"] if phase == SCORE and state is JobState.SUCCEEDED and job["reason"] else state.value
     if job["elapsed_s"] is not None and state is not JobState.PENDING:
         label += f" {job['elapsed_s']:.1f}s"
@@ -112,6 +123,9 @@ def render(snap: dict[str, Any]) -> Group:
         if job["reason"] and job["state"] not in (JobState.SKIPPED.value, JobState.SUCCEEDED.value)
     ]
     parts: list[Any] = [table, Text(f"{snap['jobs']} jobs — {counts} — elapsed {elapsed}")]
+    if snap.get("stalled"):
+        parts.append(Text(f"{snap['stalled']} job(s) {NO_WORKER}: no live worker holds their lease; the workers' reaper "
+                          "sends them again (within 8/3 of the lease TTL), `farm round resume` does it now", style="bold red"))
     if reasons:
         parts += [Text("why:", style="bold"), *reasons]
     return Group(*parts, usage, *_budgets(snap))

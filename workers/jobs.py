@@ -19,6 +19,7 @@ from contextlib import contextmanager
 from typing import Any
 
 import psutil
+import redis
 
 from farm import keys, metrics
 from farm.ledger import SCORE, Change, JobKey
@@ -200,6 +201,11 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
         state, reason, output = exc.state, exc.reason, exc.output
     except JobEnded as exc:
         state, reason = exc.state, exc.reason
+    except (redis.ConnectionError, redis.TimeoutError):
+        # The farm's Redis, away for longer than its clients ride out: not the job's end, nor the
+        # model's fault. The delivery is requeued (workers/tasks.py) and resumes from its checkpoints.
+        log.warning("%s: Redis unreachable; this delivery stops and is requeued", job)
+        raise
     except Exception as exc:  # noqa: BLE001 - a bug or a store failure must not wedge the round
         log.exception("%s failed unexpectedly", job)
         state, reason = JobState.INFRA_FAILED, f"{type(exc).__name__}: {exc}"

@@ -157,7 +157,7 @@ def _promtool_run(*args: str) -> str:
 
 def test_prometheus_config_and_rules_pass_promtool() -> None:
     assert "SUCCESS" in _promtool_run("check", "config", str(PROMETHEUS / "prometheus.yml"))
-    assert "SUCCESS: 8 rules found" in _promtool_run("check", "rules", str(PROMETHEUS / "rules" / "farm.yml"))
+    assert "SUCCESS: 9 rules found" in _promtool_run("check", "rules", str(PROMETHEUS / "rules" / "farm.yml"))
     assert "SUCCESS" in _promtool_run("test", "rules", str(PROMETHEUS / "tests" / "farm_test.yml"))
 
 
