@@ -284,7 +284,9 @@ def test_redis_away_longer_than_the_clients_ride_out_requeues_the_jobs_it_caught
     sim_admin: SimAdmin, start_worker: Callable[..., WorkerProcess],
 ) -> None:  # fmt: skip
     round_id = "away"
-    env = {**WORKER_ENV, "FARM_REDIS_RIDE_OUT_S": "2"}
+    # No reaper: the round can only complete through the requeued messages, however loaded the
+    # machine (with one, a slow requeue may be overtaken by the reaper's re-send, also correct).
+    env = {**WORKER_ENV, "FARM_REDIS_RIDE_OUT_S": "2", "FARM_REAPER": "0"}
     server, ledger, workers = _two_runs_under_way(aof_redis, local_store, sim, sim_admin, start_worker, round_id, env)
     _kill(server)
     time.sleep(12)  # the jobs' clients give up after ~2 s: their ends cannot be recorded
@@ -294,9 +296,8 @@ def test_redis_away_longer_than_the_clients_ride_out_requeues_the_jobs_it_caught
     _all_succeeded(ledger, round_id)
     logs = "".join(worker.log.read_text(errors="replace") for worker in workers)
     assert logs.count("requeueing its message") >= 2
-    # Requeued, not acknowledged and lost: the messages came back by themselves, the reaper had
-    # nothing to send (acknowledged, they are lost, and only the reaper gets the round moving).
-    assert "no live worker; sent again" not in logs
+    # Requeued, not acknowledged and lost: the messages came back by themselves (acknowledged, they
+    # are lost, and only a reaper could get the round moving).
     deliveries = [record.deliveries for job, record in ledger.jobs(round_id).items() if job.phase == "analyze"]
     assert all(d >= 2 for d in deliveries), deliveries  # each caught job was delivered again
     assert all(worker.process.poll() is None for worker in workers)
