@@ -127,8 +127,9 @@ def test_a_discovered_llama_cpp_server_gets_its_wire_schema_for_every_phase_tool
             (sent,) = run.requests
             assert sent["tools"][0]["function"]["parameters"] == wire_parameters(tool.ast, Dialect.LLAMA_CPP), tool.name
             assert sent["tool_choice"] == {"type": "function", "function": {"name": tool.name}}
-    stats = sim_admin.stats()
-    assert stats["by_status"] == {"200": 10}
+    # Every request answered 200 (each run sent exactly one, above; an earlier test's abandoned slow
+    # request may still land in these counts, so they are not compared with 10).
+    assert set(sim_admin.stats()["by_status"]) == {"200"}
     assert dialect_counters(sim_admin, "llama.cpp") == NO_MISBEHAVIOUR  # neither crashed nor dropped a grammar
 
 

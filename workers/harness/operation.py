@@ -325,27 +325,35 @@ class _OperationRun:
             self.after_timeout = False
             record.latency_ms = (time.perf_counter() - started) * 1000
             record.usage = usage_of(response, runner.model.prices)
+            record.provider = served_provider(response)
+            message = response.choices[0].message if response.choices else None
+            if message is not None:
+                record.response = {
+                    "finish_reason": response.choices[0].finish_reason,
+                    "content": message.content,
+                    "tool_calls": [
+                        {"name": c.function.name, "arguments": c.function.arguments}
+                        for c in (message.tool_calls or [])
+                    ],
+                }
+                self._persist_settled(record)  # on record first, then charged: never charged unrecorded
             admission.settle(record.usage)
-        record.provider = served_provider(response)
-        if not response.choices:
+        if message is None:
             fault = TransportFault(Fault.SERVER_ERROR, "the response has no choices")
             self._finish(record, "transport:server_error", fault.message)
             raise _TransportError(fault)
-        message = response.choices[0].message
-        record.response = {
-            "finish_reason": response.choices[0].finish_reason,
-            "content": message.content,
-            "tool_calls": [
-                {"name": c.function.name, "arguments": c.function.arguments} for c in (message.tool_calls or [])
-            ],
-        }
         if self.conversation.compacted:
             record.detail = "history compacted to fit the context"
-        if runner.settled is not None:
-            pending = record.model_copy(update={"outcome": SETTLED, "detail": "settled; not yet checked"})
-            pending.response = redact_value(pending.response, [self._key])
-            runner.settled(pending)
         return message, record, max_tokens
+
+    def _persist_settled(self, record: AttemptRecord) -> None:
+        """Write the answered call to the store before the ledger charges it and before its (slow)
+        checks: a worker killed anywhere after this leaves the call on record as `settled`."""
+        if self.runner.settled is None:
+            return
+        pending = record.model_copy(update={"outcome": SETTLED, "detail": "settled; not yet checked"})
+        pending.response = redact_value(pending.response, [self._key])
+        self.runner.settled(pending)
 
     def _unknown_usage(self, prompt_estimate: int, max_tokens: int, worst_case: float) -> Usage:
         """A timed-out call may still be generated and billed: a paid one is charged at its worst case."""
