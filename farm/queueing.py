@@ -14,6 +14,7 @@ from celery import Celery
 from kombu import Queue
 from kombu.exceptions import BatchPublishError, OperationalError
 
+from farm.broker_transport import TRANSPORT
 from farm.ledger import RIDE_OUT_S, SCORE, JobKey
 
 log = logging.getLogger("benchfarm.queueing")
@@ -31,6 +32,7 @@ DEFAULT_VISIBILITY_TIMEOUT_S = 4 * 3600
 def make_celery(broker_url: str) -> Celery:
     app = Celery("benchfarm", broker=broker_url)
     app.conf.update(
+        broker_transport=TRANSPORT,  # kombu's Redis transport, without its crash on a Redis restart
         task_acks_late=True,
         task_reject_on_worker_lost=True,  # a killed worker's job goes back to the queue
         worker_prefetch_multiplier=1,

@@ -2,8 +2,7 @@
 same round again under faults — worker SIGKILLs (main and pool), redis-server SIGKILLed and restarted
 from its AOF mid-round, S3 faults of every kind — with no human in the loop (`farm round resume` is
 never called, the ledger is never touched by hand). Then the invariants are checked against the
-fault-free run. Run by hand through `bench/drills/run.py`: a small drill in CI still meets the
-worker-main crash on a Redis restart (kombu's reconnect; see the README), which fails it.
+fault-free run. Run by hand through `bench/drills/run.py`.
 
 The farm: redis-server with its AOF (`farm.redis_server.RedisServer`, restarted on the same port from
 the same data directory), moto's S3 server behind `tests/faults/s3proxy.py`, the simulator (its
