@@ -216,7 +216,6 @@ class _OperationRun:
         return ast
 
     def _fail(self, record: AttemptRecord, outcome: str, budget: str, detail: str) -> None:
-        detail = self._redact(detail)  # parse and validation errors quote the model's answer
         self._finish(record, outcome, detail)
         self.spent[budget] += 1
         allowed = getattr(self.runner.policy, budget)
@@ -229,7 +228,6 @@ class _OperationRun:
     def _finish(self, record: AttemptRecord, outcome: str, detail: str) -> None:
         """Record the attempt, with every text the provider sent redacted of keys."""
         record.outcome, record.detail = outcome, self._redact(detail)[:500]
-        record.response = redact_value(record.response, [self._key])
         record.provider = self._redact(record.provider) if record.provider else record.provider
         self.runner.record(record)
 
@@ -328,14 +326,14 @@ class _OperationRun:
             record.provider = served_provider(response)
             message = response.choices[0].message if response.choices else None
             if message is not None:
-                record.response = {
+                record.response = redact_value({  # redacted once, for every record made of it
                     "finish_reason": response.choices[0].finish_reason,
                     "content": message.content,
                     "tool_calls": [
                         {"name": c.function.name, "arguments": c.function.arguments}
                         for c in (message.tool_calls or [])
                     ],
-                }
+                }, [self._key])
                 self._persist_settled(record)  # on record first, then charged: never charged unrecorded
             admission.settle(record.usage)
         if message is None:
@@ -351,9 +349,7 @@ class _OperationRun:
         checks: a worker killed anywhere after this leaves the call on record as `settled`."""
         if self.runner.settled is None:
             return
-        pending = record.model_copy(update={"outcome": SETTLED, "detail": "settled; not yet checked"})
-        pending.response = redact_value(pending.response, [self._key])
-        self.runner.settled(pending)
+        self.runner.settled(record.model_copy(update={"outcome": SETTLED, "detail": "settled; not yet checked"}))
 
     def _unknown_usage(self, prompt_estimate: int, max_tokens: int, worst_case: float) -> Usage:
         """A timed-out call may still be generated and billed: a paid one is charged at its worst case."""
