@@ -7,6 +7,7 @@ Redis server's, so workers on hosts with skewed clocks agree.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 
 import redis
@@ -15,12 +16,12 @@ from farm import budget
 from farm.ledger import Ledger
 from farm.ratelimit import AIMD_DECREASE, EndpointLimit
 
-# KEYS: budget hash, holds, hold detail, leases, endpoint state, request window, endpoint registry.
-# ARGV: id, worst case (nanos), lease ttl ms, max concurrency, rpm (0: none), endpoint, scopes...
-# Returns {'ok', now} | {'refuse', scope, spent, limit} | {'wait', ms, reason}.
+# KEYS: budget hash, holds, hold detail, unknown-outcome detail, leases, endpoint state, request
+# window, endpoint registry. ARGV: id, worst case (nanos), lease ttl ms, max concurrency, rpm (0:
+# none), endpoint, scopes... Returns {'ok', now} | {'refuse', scope, spent, limit} | {'wait', ms, reason}.
 _ADMIT = budget.LUA_PRELUDE + """
 local now = now_ms()
-reap(KEYS[1], KEYS[2], KEYS[3], now)
+reap(KEYS[1], KEYS[2], KEYS[3], KEYS[4], now)
 local worst = tonumber(ARGV[2])
 local crowded = nil
 for i = 7, #ARGV do
@@ -37,25 +38,25 @@ for i = 7, #ARGV do
 end
 -- It would fit once calls in flight settle below their worst case: wait for them.
 if crowded then return {'wait', '50', 'budget:' .. crowded} end
-redis.call('HSET', KEYS[5], 'max_cap', ARGV[4])
-redis.call('SADD', KEYS[7], ARGV[6])
-local hold_until = tonumber(redis.call('HGET', KEYS[5], 'hold_until') or '0')
+redis.call('HSET', KEYS[6], 'max_cap', ARGV[4])
+redis.call('SADD', KEYS[8], ARGV[6])
+local hold_until = tonumber(redis.call('HGET', KEYS[6], 'hold_until') or '0')
 if hold_until > now then return {'wait', tostring(hold_until - now), 'retry-after'} end
-redis.call('ZREMRANGEBYSCORE', KEYS[4], '-inf', now)
-local cap = math.min(tonumber(redis.call('HGET', KEYS[5], 'cap') or ARGV[4]), tonumber(ARGV[4]))
-if redis.call('ZCARD', KEYS[4]) >= math.floor(cap) then return {'wait', '25', 'concurrency'} end
+redis.call('ZREMRANGEBYSCORE', KEYS[5], '-inf', now)
+local cap = math.min(tonumber(redis.call('HGET', KEYS[6], 'cap') or ARGV[4]), tonumber(ARGV[4]))
+if redis.call('ZCARD', KEYS[5]) >= math.floor(cap) then return {'wait', '25', 'concurrency'} end
 local rpm = tonumber(ARGV[5])
 if rpm > 0 then
-  redis.call('ZREMRANGEBYSCORE', KEYS[6], '-inf', now - 60000)
-  if redis.call('ZCARD', KEYS[6]) >= rpm then
-    local oldest = redis.call('ZRANGE', KEYS[6], 0, 0, 'WITHSCORES')
+  redis.call('ZREMRANGEBYSCORE', KEYS[7], '-inf', now - 60000)
+  if redis.call('ZCARD', KEYS[7]) >= rpm then
+    local oldest = redis.call('ZRANGE', KEYS[7], 0, 0, 'WITHSCORES')
     return {'wait', tostring(tonumber(oldest[2]) + 60000 - now), 'rpm'}
   end
-  redis.call('ZADD', KEYS[6], now, ARGV[1])
-  redis.call('PEXPIRE', KEYS[6], 61000)
+  redis.call('ZADD', KEYS[7], now, ARGV[1])
+  redis.call('PEXPIRE', KEYS[7], 61000)
 end
 local expiry = now + tonumber(ARGV[3])
-redis.call('ZADD', KEYS[4], expiry, ARGV[1])
+redis.call('ZADD', KEYS[5], expiry, ARGV[1])
 local scopes = {}
 for i = 7, #ARGV do
   incr(KEYS[1], 'reserved|' .. ARGV[i], worst)
@@ -66,34 +67,71 @@ redis.call('HSET', KEYS[3], ARGV[1], cjson.encode({amount = worst, scopes = scop
 return {'ok', tostring(now)}
 """
 
-# KEYS: budget hash, holds, hold detail, leases, endpoint state, the ledger's usage counters. ARGV:
-# id, actual cost (nanos; '' when unknown: charged at the worst case, as an expired hold), answered
-# (1/0), max concurrency, model, then usage counter name/value pairs. An answered call grows the
-# shared cap by 1/cap: about one slot per cap's worth of successes. The call's usage is counted in
-# the same step as its cost settles, so status usage and budget spend never disagree.
-_SETTLE = budget.LUA_PRELUDE + """
-local raw = redis.call('HGET', KEYS[3], ARGV[1])
-if raw then
+# The settling of one hold, shared by _SETTLE and _RECONCILE. KEYS of the caller: budget hash,
+# holds, hold detail, unknown-outcome detail, the ledger's usage counters. A live hold is released
+# and charged its actual cost (its worst case when unknown: ''). A hold that already expired was
+# charged at its worst case and kept as a call of unknown outcome; once the call's actual cost is
+# known (its record reached the store), the charge is corrected to it. A call is settled at most
+# once: a second settle finds no hold and changes nothing. Its usage is counted in the same step as
+# its cost settles, so the ledger's usage and the budget's spend never disagree.
+_SETTLE_HOLD = budget.LUA_PRELUDE + """
+local function settle_hold(id, actual, model, counters)
+  local raw = redis.call('HGET', KEYS[3], id)
+  local unknown = false
+  if not raw and actual ~= '' then
+    raw = redis.call('HGET', KEYS[4], id)
+    unknown = true
+  end
+  if not raw then return 0 end
   local hold = cjson.decode(raw)
   local charge = hold.amount
-  if ARGV[2] ~= '' then charge = tonumber(ARGV[2]) end
+  if actual ~= '' then charge = tonumber(actual) end
   for _, scope in ipairs(hold.scopes) do
-    incr(KEYS[1], 'reserved|' .. scope, -hold.amount)
-    incr(KEYS[1], 'spent|' .. scope, charge)
+    if unknown then
+      incr(KEYS[1], 'spent|' .. scope, charge - hold.amount)
+      incr(KEYS[1], 'expired|' .. scope, -hold.amount)
+    else
+      incr(KEYS[1], 'reserved|' .. scope, -hold.amount)
+      incr(KEYS[1], 'spent|' .. scope, charge)
+    end
   end
-  redis.call('HDEL', KEYS[3], ARGV[1])
-  redis.call('ZREM', KEYS[2], ARGV[1])
+  if unknown then
+    redis.call('HDEL', KEYS[4], id)
+  else
+    redis.call('HDEL', KEYS[3], id)
+    redis.call('ZREM', KEYS[2], id)
+  end
+  for i = 1, #counters, 2 do
+    redis.call('HINCRBYFLOAT', KEYS[5], model .. '|' .. counters[i], counters[i + 1])
+  end
+  return 1
 end
-redis.call('ZREM', KEYS[4], ARGV[1])
+"""
+
+# KEYS: as settle_hold's, then leases, endpoint state. ARGV: id, actual cost (nanos; '' when
+# unknown), answered (1/0), max concurrency, model, then usage counter name/value pairs. An
+# answered call grows the shared cap by 1/cap: about one slot per cap's worth of successes.
+_SETTLE = _SETTLE_HOLD + """
+local counters = {}
+for i = 6, #ARGV do counters[#counters + 1] = ARGV[i] end
+settle_hold(ARGV[1], ARGV[2], ARGV[5], counters)
+redis.call('ZREM', KEYS[6], ARGV[1])
 if ARGV[3] == '1' then
   local max_cap = tonumber(ARGV[4])
-  local cap = tonumber(redis.call('HGET', KEYS[5], 'cap') or ARGV[4])
-  if cap < max_cap then redis.call('HSET', KEYS[5], 'cap', tostring(math.min(max_cap, cap + 1 / cap))) end
-end
-for i = 6, #ARGV, 2 do
-  redis.call('HINCRBYFLOAT', KEYS[6], ARGV[5] .. '|' .. ARGV[i], ARGV[i + 1])
+  local cap = tonumber(redis.call('HGET', KEYS[7], 'cap') or ARGV[4])
+  if cap < max_cap then redis.call('HSET', KEYS[7], 'cap', tostring(math.min(max_cap, cap + 1 / cap))) end
 end
 return 1
+"""
+
+# KEYS: as settle_hold's. ARGV: model, then a JSON list of [id, actual cost (nanos, a string),
+# [counter name, value (a string), ...]]. Returns how many holds it settled.
+_RECONCILE = _SETTLE_HOLD + """
+local settled = 0
+for _, call in ipairs(cjson.decode(ARGV[2])) do
+  settled = settled + settle_hold(call[1], call[2], ARGV[1], call[3])
+end
+return settled
 """
 
 # KEYS: endpoint state. ARGV: admitted at (ms), retry-after (ms, 0: none), max concurrency, factor.
@@ -153,6 +191,17 @@ class Ticket:
     admitted_at_ms: int
 
 
+_RECONCILE_BATCH = 500  # calls per script run: one run blocks Redis, so keep each short
+
+
+def _settle_keys(round_id: str) -> list[str]:
+    return budget.keys(round_id) + [Ledger.usage_key(round_id)]
+
+
+def _counter_pairs(usage: dict[str, float]) -> list[str]:
+    return [item for name, value in usage.items() if value for item in (name, repr(value))]
+
+
 def _text(value: object) -> str:
     return value.decode() if isinstance(value, bytes) else str(value)
 
@@ -161,6 +210,7 @@ class AdmissionScripts:
     def __init__(self, client: redis.Redis) -> None:
         self._admit = client.register_script(_ADMIT)
         self._settle = client.register_script(_SETTLE)
+        self._reconcile = client.register_script(_RECONCILE)
         self._throttle = client.register_script(_THROTTLE)
         self._renew = client.register_script(_RENEW)
 
@@ -178,10 +228,21 @@ class AdmissionScripts:
 
     def settle(self, ticket: Ticket, actual_nanos: int | None, answered: bool, model_id: str,
                usage: dict[str, float]) -> None:
-        keys = budget.keys(ticket.round_id) + ticket.limit.keys[:2] + [Ledger.usage_key(ticket.round_id)]
+        keys = _settle_keys(ticket.round_id) + ticket.limit.keys[:2]
         actual = "" if actual_nanos is None else actual_nanos
-        counters = [item for name, value in usage.items() if value for item in (name, value)]
-        self._settle(keys=keys, args=[ticket.id, actual, int(answered), ticket.limit.concurrency, model_id, *counters])
+        args = [ticket.id, actual, int(answered), ticket.limit.concurrency, model_id, *_counter_pairs(usage)]
+        self._settle(keys=keys, args=args)
+
+    def reconcile(self, round_id: str, model_id: str, calls: list[tuple[str, int, dict[str, float]]]) -> int:
+        """Settle, at their recorded cost, the calls on record whose holds were never settled: their
+        worker died between recording the call and settling it. `calls` are (id, cost in nanos,
+        usage counters); a call already settled is left alone. Returns how many were settled here."""
+        settled = 0
+        for start in range(0, len(calls), _RECONCILE_BATCH):
+            batch = [[call_id, str(nanos), _counter_pairs(usage)] for call_id, nanos, usage in
+                     calls[start:start + _RECONCILE_BATCH]]  # fmt: skip
+            settled += int(self._reconcile(keys=_settle_keys(round_id), args=[model_id, json.dumps(batch)]))
+        return settled
 
     def throttle(self, ticket: Ticket, retry_after_s: float | None) -> None:
         retry_ms = round((retry_after_s or 0) * 1000)

@@ -4,9 +4,12 @@ Amounts are integer nano-dollars (HINCRBY), so the invariant `spent + reserved â
 floats summed by many workers would drift past a limit by rounding alone. The manifest holds the
 limits a round was submitted with; Redis holds the live ones, which `farm round resume` can raise.
 
-A reservation ("hold") belongs to one admitted call and carries an expiry its worker renews; a
-hold that expires belonged to a dead worker whose call may have been billed, so it is charged at
-its worst case, never released for free.
+A reservation ("hold") belongs to one admitted call (its id is the call's attempt id in
+`calls.jsonl`) and carries an expiry its worker renews; a hold that expires belonged to a dead
+worker whose call may have been billed, so it is charged at its worst case, never released for
+free, and kept aside as a call of unknown outcome. If the call turns out to be on record after all
+(the worker died between recording it and settling it), settling it later charges the recorded
+cost instead, once: see `farm.admission`.
 """
 
 from __future__ import annotations
@@ -23,8 +26,9 @@ ROUND_SCOPE = "round"
 _MODEL_PREFIX = "model:"
 
 # Lua shared by every script that touches holds: the current server time in ms, and the reaping
-# of expired holds (charged at their worst case). KEYS of the caller: budget hash, holds zset,
-# hold-detail hash, in that order as the first three.
+# of expired holds (charged at their worst case, their detail moved to the unknown-outcome hash).
+# KEYS of the caller: budget hash, holds zset, hold-detail hash, unknown-outcome hash, in that
+# order as the first four.
 LUA_PRELUDE = """
 local function now_ms()
   local t = redis.call('TIME')
@@ -34,7 +38,7 @@ end
 local function incr(key, field, amount)
   if amount ~= 0 then redis.call('HINCRBY', key, field, string.format('%d', amount)) end
 end
-local function reap(budget, holds, detail, now)
+local function reap(budget, holds, detail, unknown, now)
   for _, id in ipairs(redis.call('ZRANGEBYSCORE', holds, '-inf', now)) do
     local raw = redis.call('HGET', detail, id)
     if raw then
@@ -45,6 +49,7 @@ local function reap(budget, holds, detail, now)
         incr(budget, 'expired|' .. scope, hold.amount)
       end
       redis.call('HDEL', detail, id)
+      redis.call('HSET', unknown, id, raw)
     end
     redis.call('ZREM', holds, id)
   end
@@ -54,7 +59,7 @@ end
 # ARGV: scope, amount (nanos), 'set' or 'add' (to an existing limit). Refuses a limit below what
 # is already spent and reserved. Returns {'ok', old limit or ''} | {'refused', used} | {'none'}.
 _SET_LIMIT = LUA_PRELUDE + """
-reap(KEYS[1], KEYS[2], KEYS[3], now_ms())
+reap(KEYS[1], KEYS[2], KEYS[3], KEYS[4], now_ms())
 local old = redis.call('HGET', KEYS[1], 'limit|' .. ARGV[1])
 local new = tonumber(ARGV[2])
 if ARGV[3] == 'add' then
@@ -69,7 +74,7 @@ return {'ok', old or ''}
 """
 
 _REAP = LUA_PRELUDE + """
-reap(KEYS[1], KEYS[2], KEYS[3], now_ms())
+reap(KEYS[1], KEYS[2], KEYS[3], KEYS[4], now_ms())
 return redis.call('HGETALL', KEYS[1])
 """
 
@@ -114,9 +119,10 @@ def scopes_of(model_id: str) -> list[str]:
 
 
 def keys(round_id: str) -> list[str]:
-    """The budget hash, the holds (zset by expiry) and the hold details, in the scripts' order."""
+    """The budget hash, the holds (zset by expiry), the hold details and the expired holds' details
+    (calls of unknown outcome), in the scripts' order."""
     base = f"farm:round:{round_id}:budget"
-    return [base, base + ":holds", base + ":hold"]
+    return [base, base + ":holds", base + ":hold", base + ":unknown"]
 
 
 @dataclass(frozen=True)
@@ -127,7 +133,7 @@ class BudgetLine:
     limit_usd: float | None  # None: no limit on this scope, spend is only counted
     spent_usd: float
     reserved_usd: float
-    expired_usd: float  # holds of dead workers, charged at their worst case (included in spent)
+    expired_usd: float  # calls of unknown outcome (their worker died mid-call), charged at worst case; in spent
 
     @property
     def model(self) -> str:

@@ -148,4 +148,7 @@ def _budgets(snap: dict[str, Any]) -> list[Any]:
         Text(f"  {c['at']}: {c['scope']} {c['from'] if c['from'] is not None else 'none'} → {c['to']} USD", style="dim")
         for c in snap["budget_changes"]
     ]
-    return [table, *([Text("budget changes:", style="bold"), *changes] if changes else [])]
+    unknown = [Text(f"  {line['scope']}: ${line['expired_usd']:.6f} of its spend is calls of unknown outcome (their "
+                    "worker died mid-call), charged at their worst case", style="dim")
+               for line in snap["budgets"] if line["expired_usd"]]  # fmt: skip
+    return [table, *unknown, *([Text("budget changes:", style="bold"), *changes] if changes else [])]

@@ -212,6 +212,10 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
     reason = redact(reason)  # outcome.json and result.json too
     try:
         attempts = oplog.attempts()
+        reconciled = env.gate(round_id).reconcile(job.model, attempts)
+        if reconciled:
+            log.warning("%s: %d call(s) on record had not been settled (their worker died); settled now at "
+                        "their recorded cost", job, reconciled)
         env.store.put_text(phase_keys.calls, calls_jsonl(attempts))
         if state in (JobState.SUCCEEDED, JobState.MODEL_FAILED):
             if output is not None:
@@ -221,6 +225,9 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
             env.store.put_json(phase_keys.result, _result(job, state, reason, started, operations_s, output, attempts))
         else:
             env.store.put_json(phase_keys.outcome, {"outcome": state.value, "reason": reason})
+    except (redis.ConnectionError, redis.TimeoutError):
+        log.warning("%s: Redis unreachable at the job's end; this delivery stops and is requeued", job)
+        raise
     except Exception as exc:  # noqa: BLE001
         log.exception("%s: writing artifacts failed", job)
         state, reason = JobState.INFRA_FAILED, f"store: {type(exc).__name__}: {exc}"

@@ -89,9 +89,9 @@ def test_a_call_whose_worst_case_cannot_fit_is_refused_with_the_way_out(redis_ur
     spec = sim_spec("refused", sim.base_url, concurrency=4, round_usd=0.01, model_usd=0.002)
     gate = SharedGate(redis.Redis.from_url(redis_url), spec.round, spec)
     with pytest.raises(BudgetStopped, match=r"model budget \$0\.0020 of sim/clean .* --model-budget sim/clean=USD"):
-        with gate.admit(MODEL, 0.003):
+        with gate.admit(MODEL, 0.003, "too-big"):
             pytest.fail("admitted past the model budget")
-    with gate.admit(MODEL, 0.0015) as admission:
+    with gate.admit(MODEL, 0.0015, "fits") as admission:
         admission.settle(Usage(cost_usd=0.0004))
     (round_line, model_line) = BudgetBook(redis.Redis.from_url(redis_url)).lines(spec.round)
     assert (round_line.scope, round_line.spent_usd, round_line.limit_usd) == ("round", 0.0004, 0.01)
@@ -101,7 +101,7 @@ def test_a_call_whose_worst_case_cannot_fit_is_refused_with_the_way_out(redis_ur
 def test_limits_change_only_to_values_that_hold_what_is_spent(redis_url: str, sim: SimServer) -> None:
     spec = sim_spec("limits", sim.base_url, concurrency=4, round_usd=0.01)
     gate = SharedGate(redis.Redis.from_url(redis_url), spec.round, spec)
-    with gate.admit(MODEL, 0.001) as admission:
+    with gate.admit(MODEL, 0.001, "call-1") as admission:
         admission.settle(Usage(cost_usd=0.006))
     book = BudgetBook(Ledger.from_url(redis_url).r)
     with pytest.raises(BudgetError, match=r"\$0\.005 is below what is already spent and reserved \(\$0\.006000\)"):
@@ -115,12 +115,35 @@ def test_limits_change_only_to_values_that_hold_what_is_spent(redis_url: str, si
     assert book.lines(spec.round)[0].limit_usd == 0.51
 
 
+def _record(attempt_id: str, cost_usd: float) -> dict[str, object]:
+    """The parts of an attempt record (a line of calls.jsonl) that reconciling reads."""
+    return {"attempt_id": attempt_id, "usage": Usage(input_tokens=100, output_tokens=10, cost_usd=cost_usd).model_dump()}
+
+
+def test_a_call_on_record_is_settled_once_at_its_recorded_cost(redis_url: str, sim: SimServer) -> None:
+    """A live hold whose call is on record (its worker is taken for dead: the job was redelivered and
+    ended) is settled by the job's end; the old worker's own settle, if it ever comes, changes nothing."""
+    spec = sim_spec("reconcile-live", sim.base_url, concurrency=2, round_usd=1.0)
+    client = redis.Redis.from_url(redis_url)
+    gate = SharedGate(client, spec.round, spec)
+    with gate.admit(MODEL, 0.01, "zombie") as admission:
+        assert BudgetBook(client).lines(spec.round)[0].reserved_usd == 0.01
+        assert gate.reconcile(MODEL, [_record("zombie", 0.004)]) == 1
+        (line, _) = BudgetBook(client).lines(spec.round)
+        assert (line.spent_usd, line.reserved_usd, line.expired_usd) == (0.004, 0, 0)
+        admission.settle(Usage(cost_usd=0.004))
+    (line, _) = BudgetBook(client).lines(spec.round)
+    assert (line.spent_usd, line.reserved_usd) == (0.004, 0)
+    assert Ledger.from_url(redis_url).usage(spec.round)[MODEL]["attempts"] == 1
+    assert endpoint_states(client)[0].in_flight == 0  # the slot is the worker's own to give back
+
+
 _HOLDER = """
 import sys, time, redis
 from farm.spec import RoundSpec
 from workers.harness.shared_gate import SharedGate
 gate = SharedGate(redis.Redis.from_url(sys.argv[1]), sys.argv[2], RoundSpec.model_validate_json(sys.argv[3]), lease_ttl_s=1.0)
-with gate.admit("sim/clean", 0.01):
+with gate.admit("sim/clean", 0.01, "held-call"):
     print("admitted", flush=True)
     time.sleep(120)
 """
@@ -139,13 +162,25 @@ def test_a_dead_workers_slot_frees_itself_and_its_hold_is_charged_at_worst_case(
         holder.wait(timeout=10)
         gate = SharedGate(client, spec.round, spec)
         started = time.monotonic()
-        with gate.admit(MODEL, 0.001) as admission:  # the only slot was the dead worker's
+        with gate.admit(MODEL, 0.001, "next-call") as admission:  # the only slot was the dead worker's
             waited = time.monotonic() - started
             admission.settle(Usage(cost_usd=0.0002))
         assert waited < 5
         (line, _) = BudgetBook(client).lines(spec.round)
         assert (line.expired_usd, line.spent_usd, line.reserved_usd) == (0.01, pytest.approx(0.0102), 0)
         wait_until(lambda: endpoint_states(client)[0].in_flight == 0, 5, "the slot to be released")
+
+        # The dead worker's call turns out to be on record (it died between recording and settling):
+        # its job's end settles it at the recorded cost, once.
+        usage_before = Ledger.from_url(redis_url).usage(spec.round)[MODEL]
+        assert gate.reconcile(MODEL, [_record("held-call", 0.003), _record("next-call", 0.0002)]) == 1
+        assert gate.reconcile(MODEL, [_record("held-call", 0.003)]) == 0
+        (line, model_line) = BudgetBook(client).lines(spec.round)
+        assert (line.expired_usd, line.spent_usd, line.reserved_usd) == (0, pytest.approx(0.0032), 0)
+        assert (model_line.expired_usd, model_line.spent_usd) == (0, pytest.approx(0.0032))
+        usage = Ledger.from_url(redis_url).usage(spec.round)[MODEL]
+        assert usage["cost_usd"] - usage_before["cost_usd"] == pytest.approx(0.003)
+        assert usage["attempts"] - usage_before["attempts"] == 1
     finally:
         if holder.poll() is None:
             holder.kill()

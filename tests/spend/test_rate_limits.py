@@ -67,11 +67,11 @@ def test_a_429_storm_never_exceeds_the_cap_and_throughput_recovers(
 def test_retry_after_holds_back_calls_of_every_worker(redis_url: str, sim: SimServer) -> None:
     spec = sim_spec("hold", sim.base_url, concurrency=4)
     worker_a, worker_b = (SharedGate(redis.Redis.from_url(redis_url), spec.round, spec) for _ in range(2))
-    with worker_a.admit(MODEL, 0.0) as admission:
+    with worker_a.admit(MODEL, 0.0, "a") as admission:
         admission.throttled(1.5)
         admission.settle(Usage())
     started = time.monotonic()
-    with worker_b.admit(MODEL, 0.0) as admission:
+    with worker_b.admit(MODEL, 0.0, "b") as admission:
         admission.settle(Usage())
     assert 1.2 <= time.monotonic() - started < 3
     # 4 halved by the 429 (the throttled call does not count as a success), + 1/2 for worker B's call.

@@ -23,7 +23,8 @@ class Admission(Protocol):
 
 
 class CallGate(Protocol):
-    def admit(self, model_id: str, worst_case_usd: float) -> AbstractContextManager[Admission]: ...
+    def admit(self, model_id: str, worst_case_usd: float, call_id: str) -> AbstractContextManager[Admission]:
+        """Admit one call; `call_id` is its attempt id, the key of its record in `calls.jsonl`."""
 
 
 class _NoSettle:
@@ -41,7 +42,7 @@ class LocalGate:
         self._semaphores = {model: threading.BoundedSemaphore(cap) for model, cap in caps.items()}
 
     @contextmanager
-    def admit(self, model_id: str, worst_case_usd: float) -> Iterator[Admission]:
+    def admit(self, model_id: str, worst_case_usd: float, call_id: str) -> Iterator[Admission]:
         semaphore = self._semaphores[model_id]
         with semaphore:
             yield _NoSettle()

@@ -304,7 +304,7 @@ class _OperationRun:
         )
         self.attempts += 1
         self.calls += 1
-        with runner.gate.admit(runner.model.id, worst_case) as admission:
+        with runner.gate.admit(runner.model.id, worst_case, record.attempt_id) as admission:
             started = time.perf_counter()
             try:
                 response = runner.client.chat.completions.create(messages=messages, **options)

@@ -5,7 +5,8 @@ a free slot, room in its request window and no Retry-After pending; otherwise it
 its worst case no longer fits a budget even with nothing in flight, it is refused and the job ends
 budget_stopped. Leases and holds expire unless renewed, so a worker that dies mid-call gives its
 slot back within a lease TTL (and its hold is charged at the worst case: the call may have been
-billed).
+billed). A hold is keyed by the call's attempt id: a call whose record reached the store but whose
+worker died before settling it is settled at its recorded cost when its job ends (`reconcile`).
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ from __future__ import annotations
 import os
 import random
 import time
-import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import Any
 
 import redis
 
@@ -64,8 +65,8 @@ class SharedGate:
         )
 
     @contextmanager
-    def admit(self, model_id: str, worst_case_usd: float) -> Iterator[SharedAdmission]:
-        ticket = self._wait_for_admission(model_id, budget.to_nanos(worst_case_usd))
+    def admit(self, model_id: str, worst_case_usd: float, call_id: str) -> Iterator[SharedAdmission]:
+        ticket = self._wait_for_admission(model_id, budget.to_nanos(worst_case_usd), call_id)
         admission = SharedAdmission(ticket, self._scripts)
         self._renewer.add(ticket.id, ticket)
         answered = False
@@ -79,9 +80,16 @@ class SharedGate:
             counters = {"attempts": 1, **(usage.counters() if usage is not None else {})}
             self._scripts.settle(ticket, actual, answered, model_id, counters)
 
-    def _wait_for_admission(self, model_id: str, worst_nanos: int) -> Ticket:
+    def reconcile(self, model_id: str, records: list[dict[str, Any]]) -> int:
+        """Settle at their recorded cost the calls on record (a phase's attempt records) whose worker
+        died before it settled them, live holds or expired ones alike; a call settled already is
+        left alone. Returns how many it settled: the ledger's spend then equals the records'."""
+        calls = [(r["attempt_id"], budget.to_nanos(r["usage"]["cost_usd"]),
+                  {"attempts": 1, **Usage.model_validate(r["usage"]).counters()}) for r in records]
+        return self._scripts.reconcile(self.round_id, model_id, calls)
+
+    def _wait_for_admission(self, model_id: str, worst_nanos: int, call_id: str) -> Ticket:
         limit = self._limits[model_id]
-        call_id = uuid.uuid4().hex
         while True:
             result = self._scripts.admit(
                 call_id, self.round_id, limit, worst_nanos, budget.scopes_of(model_id), self._ttl_ms
