@@ -15,17 +15,19 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 
 import farm
 from farm.conformance import Conformance
 from farm.roundfile import LoadedRound
 from farm.spec import EndpointKind, RoundSpec
+from scoring.profiles import DEFAULT as DEFAULT_PROFILE
 from workers.harness.usage import COST_POLICY
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 PHASES_DIR = REPO_ROOT / "workers" / "phases"
-DEFAULT_WEIGHTS = "autobe-2026.04"
+# Rounds frozen before profiles existed were scored with this weight set, named or not; its id is a profile's.
+LEGACY_PROFILE = "autobe-2026.04"
 _PACKAGES = ("benchfarm", "openai", "celery", "kombu", "redis", "pydantic", "json-repair", "boto3")
 
 
@@ -44,13 +46,22 @@ class Manifest(BaseModel):
     spec: RoundSpec
     projects: dict[str, ProjectEntry]
     pipeline: dict[str, Any]
-    rubric_weights: str = DEFAULT_WEIGHTS
+    profile: str  # the scoring profile (scoring/profiles/) every run of the round is scored under
     packages: dict[str, str]
     git_commit: str | None
     cost_policy: dict[str, str] | None = None  # None: frozen before the policy was recorded
     # Per model: what its endpoint took and honoured at submission (the probe's conformance check);
     # empty when submitted without preflight, and workers then ask the server themselves.
     endpoints: dict[str, Conformance] = {}
+
+    @model_validator(mode="before")
+    @classmethod
+    def _profile_of_older_rounds(cls, data: Any) -> Any:
+        """Manifests frozen before profiles name a weight set (`rubric_weights`), or nothing: map it to the profile."""
+        if isinstance(data, dict) and "profile" not in data:
+            rest = {key: value for key, value in data.items() if key != "rubric_weights"}
+            return {**rest, "profile": data.get("rubric_weights", LEGACY_PROFILE)}
+        return data
 
     def project_text(self, name: str) -> str:
         return self.projects[name].text
@@ -111,7 +122,7 @@ def resolve_endpoints(spec: RoundSpec, simulator_url: str | None) -> RoundSpec:
     return spec.model_copy(update={"models": models})
 
 
-def build_manifest(loaded: LoadedRound, simulator_url: str | None = None, weights: str = DEFAULT_WEIGHTS,
+def build_manifest(loaded: LoadedRound, simulator_url: str | None = None, profile: str = DEFAULT_PROFILE,
                    endpoints: dict[str, Conformance] | None = None) -> Manifest:
     return Manifest(
         round=loaded.spec.round,
@@ -119,7 +130,7 @@ def build_manifest(loaded: LoadedRound, simulator_url: str | None = None, weight
         spec=resolve_endpoints(loaded.spec, simulator_url),
         projects={p.name: ProjectEntry(source=p.source, sha256=p.sha256, text=p.text) for p in loaded.projects},
         pipeline=pipeline_identity(),
-        rubric_weights=weights,
+        profile=profile,
         packages=package_versions(),
         git_commit=git_commit(),
         cost_policy=COST_POLICY,

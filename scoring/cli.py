@@ -1,4 +1,9 @@
-"""`score PATH [--weights ID] [--json]`: the scorer as a CLI command the farm CLI mounts."""
+"""`score PATH [--profile ID] [--json]`: the scorer as a CLI command the farm CLI mounts.
+
+`--weights ID` is a deprecated alias of `--profile ID`, kept for commands written down for past rounds:
+every weight-set id it accepted is the id of the profile with the same weights and AutoBe's rules,
+which those sets were meant to reproduce.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from scoring import weights as weight_sets
+from scoring import profiles
 from scoring.report import Metric, ScoreReport
 from scoring.scorer import score_tree
 
@@ -36,7 +41,7 @@ def render(report: ScoreReport, console: Console) -> None:
     state = "FAILED at " + str(gate.failed_at) if not gate.passed else ("passed (soft)" if gate.soft else "passed")
     console.print(f"[bold]Gate[/bold] {state}  score {gate.score}")
     console.print(_metrics_text({**gate.metrics, "counts": gate.counts}))
-    axes = Table(title=f"Axes (weights {report.weights})")
+    axes = Table(title=f"Axes (profile {report.profile})")
     for column in ("axis", "score", "weight", "metrics"):
         axes.add_column(column)
     for axis in report.axes:
@@ -51,6 +56,10 @@ def render(report: ScoreReport, console: Console) -> None:
         for part in report.penalties.parts:
             table.add_row(part.id, f"{part.points:g}", _metrics_text(part.inputs))
         console.print(table)
+    for effect in report.profile_effects:
+        moved = ", ".join(f"{axis} {points:+d}" for axis, points in effect.points.items())
+        console.print(f"rule {effect.rule}={effect.setting} (not {effect.alternative} as in "
+                      f"{', '.join(effect.profiles)}): {moved}; total {effect.total:+d}", markup=False)
     penalty = report.penalties.total if report.penalties else 0
     console.print(f"raw {report.raw:.2f} x multiplier {report.multiplier:.4f} - penalties {penalty:g}")
     console.print(f"[bold]Total {report.total}  grade {report.grade}[/bold]  (scorer {report.scorer_version})")
@@ -61,14 +70,23 @@ def render(report: ScoreReport, console: Console) -> None:
         console.print(f"  … {len(ranked) - MAX_LISTED_ISSUES} more issues (see --json)")
 
 
-def score_command(path: Path, weights: str = weight_sets.DEFAULT, as_json: bool = False) -> None:
+def _chosen_profile(profile: str | None, weights: str | None) -> str:
+    if weights is not None:
+        if profile is not None:
+            raise typer.BadParameter("give --profile only (--weights is its deprecated alias)", param_hint="--weights")
+        typer.echo(f"warning: --weights is deprecated; scoring with --profile {weights}", err=True)
+    chosen = profile or weights or profiles.DEFAULT
+    if chosen not in profiles.available():
+        raise typer.BadParameter(f"unknown profile {chosen!r}; available: {', '.join(profiles.available())}",
+                                 param_hint="--weights" if weights is not None else "--profile")
+    return chosen
+
+
+def score_command(path: Path, profile: str | None = None, as_json: bool = False, weights: str | None = None) -> None:
     """Score PATH and print the JSON report or a readable breakdown."""
     if not path.is_dir():
         raise typer.BadParameter(f"{path} is not a directory", param_hint="PATH")
-    if weights not in weight_sets.available():
-        raise typer.BadParameter(f"unknown weight set {weights!r}; available: {', '.join(weight_sets.available())}",
-                                 param_hint="--weights")
-    report = score_tree(path, weights)
+    report = score_tree(path, _chosen_profile(profile, weights))
     if as_json:
         typer.echo(report.to_json(), nl=False)
     else:
@@ -81,8 +99,10 @@ def register(app: typer.Typer) -> None:
     @app.command("score")
     def score(
         path: Annotated[Path, typer.Argument(help="Root of a generated project tree (AutoBe / NestJS layout).")],
-        weights: Annotated[str, typer.Option("--weights", help="Weight set id.")] = weight_sets.DEFAULT,
+        profile: Annotated[str | None, typer.Option(
+            "--profile", help=f"Scoring profile id (default {profiles.DEFAULT}; see scoring/PROFILES.md).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the canonical JSON report.")] = False,
+        weights: Annotated[str | None, typer.Option("--weights", hidden=True, help="Deprecated: --profile.")] = None,
     ) -> None:
         """Score a project tree with the static rubric."""
-        score_command(path, weights, as_json)
+        score_command(path, profile, as_json, weights)

@@ -1,128 +1,278 @@
-"""Penalties applied after the axes when the gate passed (rubric §4); combined cap 20."""
+"""Penalties applied after the axes when the gate passed (rubric §4); combined cap 20.
+
+They reproduce AutoBe's estimate package: its reference evaluators (`evaluators/quality/duplication`,
+`jsdoc` and `schema-sync`) and its penalty arithmetic (`core/penalty.ts`). Those evaluators read source
+text with JavaScript regular expressions on Node, so this module also holds the JavaScript meaning of
+whitespace, `trim()`, `length` and file reading that every AutoBe-faithful text rule here needs.
+"""
 
 from __future__ import annotations
 
 import re
-from collections import Counter
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from scoring.project import Project
-from scoring.report import Issue, PenaltyPart, PenaltyReport
+from scoring.report import Issue, Metric, PenaltyPart, PenaltyReport
 from scoring.rounding import ratio, round_half_up
-from scoring.toolchain.prisma import read_datamodel
+from scoring.tree import ProjectTree
 
 CAP = 20
-WINDOW_LINES = 10
-MIN_WINDOW_CHARS = 100
+# JavaScript's `\s` (and what `trim()` removes): Python's `\s` adds \x1c-\x1f and \x85 and lacks the BOM.
+_JS_SPACE_CHARS = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
+JS_SPACE = f"[{_JS_SPACE_CHARS}]"
+JS_NON_SPACE = f"[^{_JS_SPACE_CHARS}]"
+JS_WORD = "[A-Za-z0-9_]"  # JavaScript's `\w` is ASCII
+JS_DOT = "[^\n\r\u2028\u2029]"  # `.` stops at every JavaScript line terminator
+_JS_TRIM = re.compile(rf"\A{JS_SPACE}+|{JS_SPACE}+\Z")
+
+GLUE_WARNINGS = ("NestiaSimulator", "PlainFetcher", "MyGlobal", "unsupported extension")
+_GATE_CHARGED_CODE = re.compile(r"(?:TS|P)[0-9]+")
+
+WINDOW_LINES = 12
+MIN_WINDOW_CHARS = 120
 MIN_WINDOW_CODE_CHARS = 30
-_SNAKE_CASE = re.compile(r"^[a-z][a-z0-9]*(_[a-z0-9]+)+$")
-_DROPPED_LINE = re.compile(r"^(//|/\*|\*|import\b|export\b)")
-_CODE_CHAR = re.compile(r"[A-Za-z0-9_]")
+# Comments, imports, exports and NestJS wiring (decorators, constructor injection) never form a duplicate.
+_DROPPED_LINE = re.compile(
+    rf"//|\*|/\*|import |export |@|constructor{JS_SPACE}*\(|(?:private|protected|public){JS_SPACE}+readonly"
+    rf"{JS_SPACE}+{JS_WORD}+:")
+_NOT_CODE = re.compile(rf"[{{}}\[\]();,]|{JS_SPACE}")
+
+JSDOC_CODES = {"class": "J001", "interface": "J002"}  # AutoBe's codes for the two kinds
+
+NO_TYPES_PENALTY = 3
+MIN_SYNC_TYPES = 10
+_EMPTY_TYPE = re.compile(rf"export{JS_SPACE}+type{JS_SPACE}+({JS_WORD}+){JS_SPACE}*={JS_SPACE}*\{{{JS_SPACE}*\}}"
+                         rf"{JS_SPACE}*;?\Z")
+_EMPTY_INTERFACE = re.compile(rf"export{JS_SPACE}+interface{JS_SPACE}+({JS_WORD}+)(?:{JS_SPACE}|<){JS_DOT}*"
+                              rf"\{{{JS_SPACE}*\}}\Z")
+_OPEN_INTERFACE = re.compile(rf"export{JS_SPACE}+interface{JS_SPACE}+({JS_WORD}+)(?:{JS_SPACE}|<){JS_DOT}*"
+                             rf"\{{{JS_SPACE}*\Z")
+_TYPE_DECLARATION = re.compile(rf"export{JS_SPACE}+(?:type|interface){JS_SPACE}+{JS_WORD}")
+# The column an AutoBe DTO property maps to, and (within 5 lines above, or on the next line) the
+# specification whose first `word.word` AutoBe takes for the Prisma model: "… from todo_items.title".
+_COLUMN_TAG = re.compile(rf"@x-autobe-database-schema-property{JS_SPACE}+({JS_WORD}+)")
+_SPECIFICATION = re.compile(rf"@x-autobe-specification{JS_SPACE}+{JS_DOT}*?({JS_WORD}+)\.{JS_WORD}+")
+SPECIFICATION_LINES_ABOVE = 5
+MAX_EMPTY_INTERFACE_LINES = 2
+_PRISMA_MODEL = re.compile(rf"model{JS_SPACE}+({JS_WORD}+){JS_SPACE}*\{{")
+_PRISMA_MEMBER = re.compile(rf"{JS_SPACE}+({JS_WORD}+){JS_SPACE}+{JS_WORD}")
+
+
+def js_trim(text: str) -> str:
+    return _JS_TRIM.sub("", text)
+
+
+def js_length(text: str) -> int:
+    """`String.length`: UTF-16 code units, so a character outside the BMP counts twice."""
+    return len(text.encode("utf-16-le")) // 2
+
+
+def js_source(tree: ProjectTree, path: str) -> str:
+    """A file as Node's `readFile(path, "utf-8")` gives it: line ends and a BOM kept as they are."""
+    return (tree.root / path).read_bytes().decode("utf-8", errors="replace")
 
 
 @dataclass(frozen=True)
 class PenaltyInputs:
-    """What the penalties read beyond the project: the de-duplicated issues and the TS suggestion count."""
+    """What the penalties read beyond the project: the de-duplicated gate and axis issues, and the gate's own
+    count of TypeScript suggestions (before de-duplication; reported beside the count the penalty uses)."""
 
     issues: list[Issue]
     suggestions: int
 
 
-def _part(id_: str, raw: int, inputs: dict) -> PenaltyPart:
+def _part(id_: str, raw: int, inputs: dict[str, Metric]) -> PenaltyPart:
     return PenaltyPart(id=id_, points=float(raw), raw=raw, inputs=inputs)
 
 
+def _source_files(project: Project) -> int:
+    """AutoBe's file count for the size-scaled thresholds: the TypeScript files under src/ (at least 1)."""
+    return len(project.tree.src_ts) or 1
+
+
+def counted_warning(issue: Issue) -> bool:
+    """A warning the gate did not charge already (TS and Prisma codes) and that is not about framework glue."""
+    return (issue.severity == "warning" and _GATE_CHARGED_CODE.fullmatch(issue.code) is None
+            and not any(glue in issue.message for glue in GLUE_WARNINGS))
+
+
 def warnings_penalty(issues: list[Issue], files: int) -> PenaltyPart:
-    """Warnings the gate did not already charge for (TS and Prisma codes are gate-penalised)."""
-    real = [i for i in issues if i.severity == "warning" and not i.code.startswith(("TS", "P0"))]
+    real = [i for i in issues if counted_warning(i)]
     threshold = min(0.35, 0.2 + max(0, files - 50) * 0.001)
     per_file = ratio(len(real), files)
     raw = min(20, round_half_up((per_file - threshold) * 8)) if per_file > threshold else 0
     return _part("warnings", raw, {"warnings": len(real), "files": files, "ratio": per_file, "threshold": threshold})
 
 
-def _windows(text: str) -> list[str]:
-    kept = [line.strip() for line in text.splitlines()]
-    kept = [line for line in kept if line and not _DROPPED_LINE.match(line)]
-    windows = []
-    for start in range(len(kept) - WINDOW_LINES + 1):
-        window = "\n".join(kept[start:start + WINDOW_LINES])
-        if len(window) >= MIN_WINDOW_CHARS and len(_CODE_CHAR.findall(window)) >= MIN_WINDOW_CODE_CHARS:
-            windows.append(window)
-    return windows
+def _windows(text: str) -> Iterator[tuple[int, str]]:
+    """(first line, kept text) of each 12-line window long and code-like enough to count, cut as AutoBe cuts
+    them: over the file's raw lines, dropping blank and boilerplate lines inside each window."""
+    lines = [js_trim(line) for line in text.split("\n")]
+    kept = [bool(line) and _DROPPED_LINE.match(line) is None for line in lines]
+    for start in range(len(lines) - WINDOW_LINES + 1):
+        window = range(start, start + WINDOW_LINES)
+        block = "\n".join(lines[index] for index in window if kept[index])
+        if js_length(block) >= MIN_WINDOW_CHARS and js_length(_NOT_CODE.sub("", block)) >= MIN_WINDOW_CODE_CHARS:
+            yield start + 1, block
+
+
+def _apart(places: list[tuple[str, int]]) -> int:
+    """Places left once those within 12 lines of a kept place in the same file are dropped (greedy, in order)."""
+    kept: list[tuple[str, int]] = []
+    for path, line in places:
+        if not any(path == other and abs(line - other_line) < WINDOW_LINES for other, other_line in kept):
+            kept.append((path, line))
+    return len(kept)
+
+
+def duplicate_blocks(sources: dict[str, str]) -> int:
+    """Distinct windows found at two places or more: a window repeated in three files is one block, and a
+    repeat inside one file counts when the two places are at least 12 lines apart."""
+    places: dict[str, list[tuple[str, int]]] = {}
+    for path, text in sources.items():
+        for line, block in _windows(text):
+            places.setdefault(block, []).append((path, line))
+    return sum(1 for found in places.values() if len(found) > 1 and _apart(found) > 1)
 
 
 def duplication_penalty(project: Project) -> PenaltyPart:
-    """Repeated 10-line windows across controllers and providers beyond a size-scaled allowance."""
-    files = sorted({*project.tree.controllers, *project.tree.providers})
-    counts = Counter(window for path in files for window in _windows(project.tree.text(path)))
-    blocks = sum(count - 1 for count in counts.values() if count > 1)
-    threshold = max(30, min(80, round_half_up(len(files) * 0.5)))
+    """Repeated windows across controllers and providers beyond a size-scaled allowance."""
+    tree = project.tree
+    sources = {path: js_source(tree, path) for path in [*tree.controllers, *tree.providers]}
+    files = _source_files(project)
+    blocks = duplicate_blocks(sources)
+    threshold = max(30, min(80, round_half_up(files * 0.5)))
     raw = min(5, round_half_up((blocks - threshold) / 20)) if blocks > threshold else 0
-    return _part("duplication", raw, {"duplicateBlocks": blocks, "files": len(files), "threshold": threshold})
+    return _part("duplication", raw, {"duplicateBlocks": blocks, "files": files, "threshold": threshold})
 
 
 def jsdoc_penalty(project: Project) -> tuple[PenaltyPart, list[Issue]]:
+    """Named classes and interfaces (at any depth) of controllers and DTOs without a `/**` comment before them."""
     files = project.of(sorted({*project.tree.controllers, *project.tree.structures}))
-    declarations = [(f.path, t) for f in files for t in f.types if t.kind in ("class", "interface")]
+    declarations = [(f.path, t) for f in files for t in f.types if t.kind in JSDOC_CODES and t.name]
     missing = [(path, t) for path, t in declarations if not t.jsdoc]
     share = ratio(len(missing), len(declarations))
     raw = min(5, round_half_up(min(1.0, (share - 0.3) / 0.7) * 5)) if share > 0.3 else 0
-    issues = [Issue(code="DOC001", severity="info", file=path, line=t.line, message=f"{t.kind} {t.name} has no JSDoc")
-              for path, t in missing]
-    return _part("missingJsdoc", raw, {"declarations": len(declarations), "missing": len(missing), "share": share}), issues
+    issues = [Issue(code=JSDOC_CODES[t.kind], severity="info", file=path, line=t.line,
+                    message=f"{t.kind} {t.name} has no JSDoc") for path, t in missing]
+    inputs: dict[str, Metric] = {"declarations": len(declarations), "missing": len(missing), "share": share}
+    return _part("missingJsdoc", raw, inputs), issues
 
 
-def _columns(project: Project) -> set[str] | None:
-    schemas = project.tree.prisma_schemas
-    datamodel = read_datamodel({path: project.tree.text(path) for path in schemas}) if schemas else None
-    if datamodel is None:
-        return None
-    return {field["name"] for model in datamodel["models"] for field in model["fields"]}
+def prisma_models(texts: list[str]) -> dict[str, set[str]]:
+    """Model name -> the first word of each indented member line, read line by line as AutoBe reads schemas."""
+    models: dict[str, set[str]] = {}
+    for text in texts:
+        current: str | None = None
+        for line in text.split("\n"):
+            model = _PRISMA_MODEL.match(line)
+            if model:
+                current = model.group(1)
+                models.setdefault(current, set())
+            elif current and js_trim(line) == "}":
+                current = None
+            elif current:
+                member = _PRISMA_MEMBER.match(line)
+                if member:
+                    models[current].add(member.group(1))
+    return models
+
+
+def _closes_empty(lines: list[str], opening: int) -> bool:
+    """An interface opened on `opening` closes with a lone `}` within 2 lines, only blank lines between."""
+    for line in lines[opening + 1:opening + 1 + MAX_EMPTY_INTERFACE_LINES]:
+        trimmed = js_trim(line)
+        if trimmed:
+            return trimmed == "}"
+    return False
+
+
+def _specified_model(lines: list[str], at: int) -> str | None:
+    for index in [*range(at, max(0, at - SPECIFICATION_LINES_ABOVE) - 1, -1), at + 1]:
+        found = _SPECIFICATION.search(lines[index]) if index < len(lines) else None
+        if found:
+            return found.group(1)
+    return None
+
+
+@dataclass
+class _SyncCount:
+    types: int = 0
+    empty: int = 0
+    mismatched: int = 0
+
+
+def _sync_file(path: str, text: str, models: dict[str, set[str]], count: _SyncCount) -> list[Issue]:
+    """Count one DTO file's types line by line, as AutoBe does: a declaration is a line with `export type|interface
+    X`, empty only when its braces close on that line (or, for an interface, within 2 blank lines)."""
+    issues = []
+    lines = text.split("\n")
+    for index, raw in enumerate(lines):
+        line = js_trim(raw)
+        empty = _EMPTY_TYPE.search(line) or _EMPTY_INTERFACE.search(line)
+        declared = empty or _OPEN_INTERFACE.search(line)
+        if declared:
+            count.types += 1
+            if empty or _closes_empty(lines, index):
+                count.empty += 1
+                issues.append(Issue(code="SYNC001", severity="info", file=path, line=index + 1,
+                                    message=f"{declared.group(1)} is empty"))
+            continue
+        if _TYPE_DECLARATION.search(line):
+            count.types += 1
+        tag = _COLUMN_TAG.search(line)
+        model = _specified_model(lines, index) if tag else None
+        if tag is None or model is None:
+            continue
+        column = tag.group(1)
+        if model not in models or column not in models[model]:
+            count.mismatched += 1
+            missing = f"Prisma model {model}" if model not in models else f"column {column} in Prisma model {model}"
+            issues.append(Issue(code="SYNC002", severity="info", file=path, line=index + 1,
+                                message=f"property mapped to {model}.{column}: no {missing}"))
+    return issues
+
+
+def _ratio_points(share: float, threshold: float) -> int:
+    return min(5, round_half_up(share * 10)) if share > threshold else 0
 
 
 def schema_sync_penalty(project: Project) -> tuple[PenaltyPart, list[Issue]]:
-    """DTO types that are empty, or whose snake_case properties name a column no Prisma model has."""
-    types = [(f.path, t) for f in project.of(project.tree.structures) for t in f.types if t.kind in ("interface", "type")]
-    if not types:
-        return _part("schemaSync", 3, {"types": 0, "noTypes": 3}), []
-    n = max(len(types), 10)
-    issues = [Issue(code="SYNC001", severity="info", file=path, line=t.line, message=f"{t.kind} {t.name} is empty")
-              for path, t in types if t.empty]
-    empty_ratio = len(issues) / n
+    """DTO types that are empty, and DTO properties tagged with a column (`@x-autobe-database-schema-property`)
+    that the Prisma model named by their `@x-autobe-specification` lacks; +3 when no type is found at all."""
+    tree = project.tree
+    models = prisma_models([js_source(tree, path) for path in tree.prisma_schemas])
+    count = _SyncCount()
+    issues = [issue for path in tree.structures for issue in _sync_file(path, js_source(tree, path), models, count)]
+    n = max(count.types, MIN_SYNC_TYPES)
     empty_threshold = min(0.25, 0.15 + max(0, n - 30) * 0.001)
-    raw = min(5, round_half_up(empty_ratio * 10)) if empty_ratio > empty_threshold else 0
-    columns = _columns(project)
-    mismatched = 0
-    if columns is not None:
-        for path, t in types:
-            unknown = sorted(p for p in set(t.properties) if _SNAKE_CASE.match(p) and p not in columns)
-            if unknown:
-                mismatched += 1
-                issues.append(Issue(code="SYNC002", severity="info", file=path, line=t.line,
-                                    message=f"{t.name} names columns no Prisma model has: {', '.join(unknown)}"))
-    mismatch_ratio = mismatched / n
     mismatch_threshold = min(0.15, 0.05 + max(0, n - 30) * 0.001)
-    raw += min(5, round_half_up(mismatch_ratio * 10)) if mismatch_ratio > mismatch_threshold else 0
-    inputs = {"types": len(types), "n": n, "emptyTypes": sum(1 for _, t in types if t.empty),
-              "emptyRatio": empty_ratio, "emptyThreshold": empty_threshold, "schemaKnown": columns is not None,
-              "mismatchedTypes": mismatched, "mismatchRatio": mismatch_ratio, "mismatchThreshold": mismatch_threshold}
-    return _part("schemaSync", min(10, raw), inputs), issues
+    raw = (NO_TYPES_PENALTY if count.types == 0 else 0) + _ratio_points(count.empty / n, empty_threshold) \
+        + _ratio_points(count.mismatched / n, mismatch_threshold)
+    inputs = {"types": count.types, "n": n, "emptyTypes": count.empty, "emptyRatio": count.empty / n,
+              "emptyThreshold": empty_threshold, "prismaModels": len(models), "mismatchedProperties": count.mismatched,
+              "mismatchRatio": count.mismatched / n, "mismatchThreshold": mismatch_threshold}
+    return _part("schemaSync", raw, inputs), issues
 
 
-def suggestion_penalty(suggestions: int, files: int) -> PenaltyPart:
+def suggestion_penalty(suggestions: int, files: int, reported: dict[str, Metric] | None = None) -> PenaltyPart:
+    """`reported`: further inputs shown beside the count, which do not change it."""
     threshold = min(1000, 500 + max(0, files - 50) * 3)
     divisor = min(400, 150 + max(0, files - 50) * 1.5)
     raw = min(10, round_half_up((suggestions - threshold) / divisor)) if suggestions > threshold else 0
-    return _part("suggestions", raw, {"suggestions": suggestions, "threshold": threshold, "divisor": divisor})
+    return _part("suggestions", raw, {"suggestions": suggestions, "threshold": threshold, "divisor": divisor,
+                                      **(reported or {})})
 
 
 def penalties(project: Project, inputs: PenaltyInputs) -> tuple[PenaltyReport, list[Issue]]:
-    files = len(project.tree.src_ts)
+    files = _source_files(project)
     jsdoc, jsdoc_issues = jsdoc_penalty(project)
     sync, sync_issues = schema_sync_penalty(project)
+    # AutoBe counts the de-duplicated suggestion issues of the gate and the axes, not the compiler's raw list.
+    suggestions = sum(1 for issue in inputs.issues if issue.severity == "suggestion")
     parts = [warnings_penalty(inputs.issues, files), duplication_penalty(project), jsdoc, sync,
-             suggestion_penalty(inputs.suggestions, files)]
+             suggestion_penalty(suggestions, files, {"gateSuggestions": inputs.suggestions})]
     raw_sum = sum(p.raw for p in parts)
     if raw_sum > CAP:
         parts = [p.model_copy(update={"points": p.raw * CAP / raw_sum}) for p in parts]

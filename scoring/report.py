@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import json
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, model_validator
 from pydantic.alias_generators import to_camel
 
 Severity = Literal["critical", "warning", "suggestion", "info"]
@@ -60,9 +60,21 @@ class PenaltyReport(_Model):
     parts: list[PenaltyPart]
 
 
+class ProfileEffect(_Model):
+    """A rule switch of the report's profile that another known profile sets otherwise, where it moved this score."""
+
+    rule: str
+    setting: str
+    alternative: str
+    profiles: list[str]  # the known profiles with the alternative setting
+    points: dict[str, int]  # axis -> its score under `setting` minus its score under `alternative` (moved axes only)
+    total: int  # the same difference for the total (penalties and gate multiplier are the same under both)
+
+
 class ScoreReport(_Model):
     scorer_version: str
-    weights: str
+    profile: str
+    profile_effects: list[ProfileEffect] = []  # absent from reports written before profiles
     gate: GateReport
     axes: list[AxisReport]
     absent_axes: list[str]
@@ -72,6 +84,14 @@ class ScoreReport(_Model):
     total: int
     grade: Literal["A", "B", "C", "D", "F"]
     issues: list[Issue]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _weight_set_was_the_profile(cls, data: Any) -> Any:
+        """Reports written before profiles name their weight set `weights`; each such id is now a profile's."""
+        if isinstance(data, dict) and "weights" in data and "profile" not in data:
+            return {**{key: value for key, value in data.items() if key != "weights"}, "profile": data["weights"]}
+        return data
 
     def to_json(self) -> str:
         """Canonical JSON: camelCase keys sorted, floats fixed to 6 decimals, no whitespace variance."""

@@ -35,11 +35,11 @@ def run_score_job(env: WorkerEnv, round_id: str, model_id: str, project: str) ->
 
 def _score(env: WorkerEnv, round_id: str, run_keys: keys.RunKeys) -> tuple[JobState, str]:
     try:  # the manifest read too: a store failure ends the job infra_failed, never crashes the task
-        weights = env.manifest(round_id).rubric_weights
+        profile = env.manifest(round_id).profile
         with tempfile.TemporaryDirectory(prefix="farm-score-") as tmp:
             root = Path(tmp)
             env.store.materialize(run_keys.tree, root)
-            report = scoring.score_tree(root, weights)
+            report = scoring.score_tree(root, profile)
         env.store.put_text(run_keys.score, report.to_json())
         metrics.RUN_SCORE.labels(round_id, run_keys.model, run_keys.project).set(report.total)
     except Exception as exc:  # noqa: BLE001 - toolchain, store or scorer failure: the farm's, not the model's

@@ -18,7 +18,7 @@ from farm.leaderboard.runs import read_run
 from farm.manifest import Manifest
 from farm.spec import ROUND_ID
 from farm.store import Store
-from scoring import weights as weight_sets
+from scoring import profiles
 from scoring.report import grade
 
 
@@ -75,27 +75,27 @@ def build_leaderboard(store: Store, round_id: str) -> Leaderboard:
     """Raises LeaderboardError, naming the object, when the store holds something unusable."""
     manifest = load_manifest(store, round_id)
     try:
-        weight_set = weight_sets.load(manifest.rubric_weights)
+        profile = profiles.load(manifest.profile)
     except ValueError as exc:
-        raise LeaderboardError(f"round {round_id}: manifest names weight set {manifest.rubric_weights!r}: {exc}") from None
+        raise LeaderboardError(f"round {round_id}: manifest names profile {manifest.profile!r}: {exc}") from None
     spec = manifest.spec
     projects = _round_file_order(manifest)
     phases = list(spec.phases)
     runs = {
-        model.id: [read_run(store, keys.RunKeys(round_id, model.id, project), phases, weight_set.id)
+        model.id: [read_run(store, keys.RunKeys(round_id, model.id, project), phases, profile.id)
                    for project in projects]
         for model in spec.models
     }
     present = {axis for model_runs in runs.values() for run in model_runs if run.score for axis in run.score.axes}
-    axes = [axis for axis in weight_sets.AXES if axis in present]
+    axes = [axis for axis in profiles.AXES if axis in present]
     entries = sorted((_model_entry(model_id, model_runs, axes) for model_id, model_runs in runs.items()), key=_rank_key)
     versions = {run.score.scorer_version for model_runs in runs.values() for run in model_runs if run.score}
     return Leaderboard(
         round=round_id,
         description=spec.description,
         created_at=manifest.created_at,
-        weights=weight_set.id,
-        axis_weights={axis: weight_set.weights[axis] for axis in weight_sets.AXES},
+        profile=profile.id,
+        axis_weights={axis: profile.weights[axis] for axis in profiles.AXES},
         scorer_versions=sorted(versions),
         phases=phases,
         projects=projects,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from farm.leaderboard.model import COST_DIGITS, RATE_DIGITS, SCORE_DIGITS, Leaderboard, ModelEntry, Record
-from scoring.weights import AXES
+from scoring.profiles import AXES
 
 
 class Delta(Record):
@@ -32,9 +32,9 @@ class ModelMove(Record):
 class Comparison(Record):
     round_a: str
     round_b: str
-    weights_a: str
-    weights_b: str
-    axes: list[str]  # axes of either round, in the weight sets' order
+    profile_a: str
+    profile_b: str
+    axes: list[str]  # axes of either round, in the profiles' order
     models: list[ModelMove]  # in round b's ranking order
     new_models: list[str]  # only in round b
     dropped_models: list[str]  # only in round a
@@ -65,8 +65,8 @@ def compare(a: Leaderboard, b: Leaderboard) -> Comparison:
     return Comparison(
         round_a=a.round,
         round_b=b.round,
-        weights_a=a.weights,
-        weights_b=b.weights,
+        profile_a=a.profile,
+        profile_b=b.profile,
         axes=axes,
         models=[_move(a.model(entry.model), entry, axes) for entry in b.models if entry.model in ids_a],
         new_models=sorted(ids_b - ids_a),

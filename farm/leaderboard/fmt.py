@@ -54,7 +54,8 @@ def how_to_read(board: Leaderboard) -> list[str]:
     """The page's reading notes, as plain sentences every format shows alike."""
     weights = ", ".join(f"{axis} {weight:g}" for axis, weight in board.axis_weights.items())
     return [
-        f"Total: each run's score under the static rubric (weight set {board.weights}: {weights}), averaged "
+        f"Total: each run's score under the static rubric with profile {board.profile} (weights {weights}; its "
+        "rules: scoring/PROFILES.md), averaged "
         "over the model's scored projects. Grades: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else F. "
         "Ties rank the cheaper model first.",
         "Incomplete runs (stopped by an infrastructure failure or the budget, or not finished) are left out "

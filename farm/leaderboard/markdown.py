@@ -29,7 +29,7 @@ def _model(entry: ModelEntry) -> str:
 
 
 def render_markdown(board: Leaderboard) -> str:
-    meta = [board.date, f"weights `{board.weights}`", f"phases: {', '.join(board.phases)}"]
+    meta = [board.date, f"profile `{board.profile}`", f"phases: {', '.join(board.phases)}"]
     if board.scorer_versions:
         meta.append(f"scorer {', '.join(board.scorer_versions)}")
     lines = [f"# benchfarm leaderboard — round {board.round}", ""]

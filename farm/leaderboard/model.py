@@ -148,12 +148,12 @@ class Leaderboard(Record):
     round: str
     description: str
     created_at: str  # the manifest's: the only timestamp in the output
-    weights: str
-    axis_weights: dict[str, float]
+    profile: str  # the scoring profile every run was scored under (scoring/profiles/)
+    axis_weights: dict[str, float]  # the profile's
     scorer_versions: list[str]
     phases: list[str]
     projects: list[str]
-    axes: list[str]  # axes present in the round, in the weight set's order
+    axes: list[str]  # axes present in the round, in the profile's order
     models: list[ModelEntry]
 
     @property

@@ -86,7 +86,7 @@ _DETAIL = {
 }
 
 
-def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], weights: str) -> RunEntry:
+def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], profile: str) -> RunEntry:
     """Walk the run's phases in order; score it only when every phase that had to run has ended."""
     entries: list[PhaseEntry] = []
     results: list[PhaseResult] = []
@@ -111,7 +111,7 @@ def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], weights: s
             stopped = PhaseState.MODEL_FAILED
     score = None
     if incomplete is None:
-        score = _read_score(store, run_keys.score, weights)
+        score = _read_score(store, run_keys.score, profile)
         if score is None:
             incomplete = Incomplete(kind=IncompleteKind.NOT_FINISHED, phase=None, detail="not scored yet")
     return RunEntry(
@@ -124,12 +124,12 @@ def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], weights: s
     )
 
 
-def _read_score(store: Store, key: str, weights: str) -> RunScore | None:
+def _read_score(store: Store, key: str, profile: str) -> RunScore | None:
     report = read_json(store, key, ScoreReport, "score report")
     if report is None:
         return None
-    if report.weights != weights:
-        raise LeaderboardError(f"{where(store, key)}: scored with weight set {report.weights!r}, "
-                               f"but the round's manifest says {weights!r}")
+    if report.profile != profile:
+        raise LeaderboardError(f"{where(store, key)}: scored with profile {report.profile!r}, "
+                               f"but the round's manifest says {profile!r}")
     return RunScore(total=report.total, grade=report.grade, gate_passed=report.gate.passed,
                     axes={axis.id: axis.score for axis in report.axes}, scorer_version=report.scorer_version)

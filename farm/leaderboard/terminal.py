@@ -29,7 +29,7 @@ def _run_cell(run: RunEntry) -> Text:
 
 def render_leaderboard(board: Leaderboard) -> RenderableType:
     ranking = Table(title=f"benchfarm leaderboard — round {board.round} ({board.date})",
-                    caption=f"weights {board.weights}; totals are means over scored runs; ⚠ marks incomplete runs, "
+                    caption=f"profile {board.profile}; totals are means over scored runs; ⚠ marks incomplete runs, "
                             "left out of the totals",
                     title_style="bold")
     # Model ids are what the reader looks for: never cut them (other columns wrap instead).
@@ -97,8 +97,8 @@ def _points(delta: Delta) -> Text:
 def render_comparison(comparison: Comparison) -> RenderableType:
     title = f"round {comparison.round_a} → {comparison.round_b}"
     caption = None
-    if comparison.weights_a != comparison.weights_b:
-        caption = f"weights changed: {comparison.weights_a} → {comparison.weights_b} (totals are not like for like)"
+    if comparison.profile_a != comparison.profile_b:
+        caption = f"profile changed: {comparison.profile_a} → {comparison.profile_b} (totals are not like for like)"
     table = Table(title=title, caption=caption, title_style="bold")
     for name in ("model", "rank", "total", *comparison.axes, "cost", "FCSR 1st", "FCSR retries"):
         table.add_column(name, justify="left" if name == "model" else "right")

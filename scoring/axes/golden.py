@@ -30,7 +30,7 @@ class GoldenSetResult(BaseModel):
 
 
 def golden_axis(result: GoldenSetResult) -> AxisResult:
-    """round(0.85 * category score + 0.15 * consistency), category weights renormalised over those present."""
+    """round(0.85 * category score + 0.15 * round(consistency)), category weights renormalised over those present."""
     if not result.scenarios:
         return AxisResult("golden", 0, {"scenarios": 0})
     by_category: dict[str, list[bool]] = {}
@@ -41,7 +41,7 @@ def golden_axis(result: GoldenSetResult) -> AxisResult:
     pass_rates = {c: 100 * sum(by_category[c]) / len(by_category[c]) for c in present}
     category_score = sum(CATEGORY_WEIGHTS[c] * pass_rates[c] for c in present) / weight_sum
     warned = sum(1 for s in result.scenarios if s.schema_warning)
-    consistency = 100 * (1 - warned / len(result.scenarios))
+    consistency = round_half_up(100 * (1 - warned / len(result.scenarios)))  # AutoBe rounds it before weighting
     score = round_half_up(0.85 * category_score + 0.15 * consistency)
     metrics = {"scenarios": len(result.scenarios), "categoryScore": category_score, "consistency": consistency,
                "passRates": {c: round_half_up(pass_rates[c]) for c in present}}

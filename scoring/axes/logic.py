@@ -1,20 +1,26 @@
-"""Logic completeness axis: stubs and unfinished code in controllers and providers (rubric §2)."""
+"""Logic completeness axis: stubs and unfinished code in controllers and providers (rubric §2).
+
+Empty and stub bodies are found by the profile's stub rule: AutoBe's text rules (`autobe`) or ours
+(`strict`, which also counts a random-value or mock return wherever it stands); the rest is shared.
+"""
 
 from __future__ import annotations
 
 import re
 from collections import Counter
 
+from scoring.axes import autobe_text
 from scoring.axes.base import AxisResult
+from scoring.axes.stubs import strict_stub
 from scoring.issues import dedupe
-from scoring.parsing import FileFacts, Function
+from scoring.parsing import FileFacts
+from scoring.profiles import StubRule
 from scoring.project import Project
 from scoring.report import Issue
 from scoring.rounding import ratio
 
 CRITICAL_POINTS = 7
 WARNING_POINTS = 2
-STUB_RETURNS = frozenset({"empty-object", "empty-array", "null", "undefined", "zero", "false", "empty-string"})
 EMPTY_PROMISE_ARGS = frozenset({"null", "undefined", "{}", "[]"})
 SKIPPED_TESTS = frozenset({"xit", "it.skip", "xdescribe", "describe.skip"})
 _NOT_IMPLEMENTED = re.compile(r"not\s+implemented", re.IGNORECASE)
@@ -28,16 +34,16 @@ def _issue(code: str, severity: str, facts: FileFacts, line: int, message: str) 
     return Issue(code=code, severity=severity, file=facts.path, line=line, message=message)  # type: ignore[arg-type]
 
 
-def _function_issues(facts: FileFacts, function: Function) -> list[Issue]:
-    body = function.body
-    if body is None or function.kind == "constructor":
-        return []
-    if body.statements == 0:
-        return [_issue("L006", "critical", facts, function.line, f"{function.name} has an empty body")]
-    if body.sole_return in STUB_RETURNS:
-        return [_issue("L007", "critical", facts, function.line,
-                       f"{function.name} only returns a stub value ({body.sole_return})")]
-    return []
+def _stub_issues(project: Project, facts: FileFacts, stubs: StubRule) -> list[Issue]:
+    if stubs == "autobe":
+        text = project.tree.text(facts.path)
+        return ([_issue("L006", "critical", facts, line, "empty method body (AutoBe's text rule)")
+                 for line in autobe_text.empty_method_lines(text)]
+                + [_issue("L007", "critical", facts, line, "a block whose only statement returns an empty value "
+                          "(AutoBe's text rule)") for line in autobe_text.stub_return_lines(text)])
+    found = ((function, strict_stub(project, facts.path, function)) for function in facts.all_functions())
+    return [_issue(stub.code, "critical", facts, stub.line, f"{function.name} {stub.why}")
+            for function, stub in found if stub is not None]
 
 
 def _site_issues(facts: FileFacts) -> list[Issue]:
@@ -87,20 +93,19 @@ def _file_issues(facts: FileFacts, is_provider: bool) -> list[Issue]:
     return issues
 
 
-def logic_findings(project: Project) -> list[Issue]:
+def logic_findings(project: Project, stubs: StubRule) -> list[Issue]:
     tree = project.tree
     issues: list[Issue] = []
     for path in sorted({*tree.controllers, *tree.providers}):
         facts = project.facts[path]
-        for function in facts.all_functions():
-            issues.extend(_function_issues(facts, function))
+        issues.extend(_stub_issues(project, facts, stubs))
         issues.extend(_site_issues(facts))
         issues.extend(_file_issues(facts, path in tree.providers))
     return dedupe(issues)
 
 
-def logic_axis(project: Project) -> AxisResult:
-    issues = logic_findings(project)
+def logic_axis(project: Project, stubs: StubRule) -> AxisResult:
+    issues = logic_findings(project, stubs)
     counts = Counter(issue.severity for issue in issues)
     by_code = dict(sorted(Counter(issue.code for issue in issues).items()))
     score = max(0, 100 - CRITICAL_POINTS * counts["critical"] - WARNING_POINTS * counts["warning"])

@@ -1,4 +1,13 @@
-"""Test coverage axis: which controller routes the e2e tests call through the SDK (`api.functional.…`)."""
+"""Test coverage axis, counted as AutoBe's `test-coverage.evaluator.ts` counts (with `golden/url-resolver.ts`).
+
+Both sides are read from text with AutoBe's regular expressions. Routes: in each controller file, the
+first `@Controller("prefix")` and every `@TypedRoute.Get|Post|Patch|Put|Delete()` or `("path")` after
+it; a controller is its prefix. Calls: every distinct `.functional.a.b.action(` in a test file, its
+action mapped to HTTP methods, its other segments forming the path (also with the action as the last
+segment, unless the action is itself a method word). A test file is of quality when it calls an
+assertion (`expect(`, `assert(`, `toBe(`, …) or a test structure (`describe(`, `it(`, …):
+`TestValidator.equals(…)` alone is neither.
+"""
 
 from __future__ import annotations
 
@@ -6,144 +15,164 @@ import re
 from dataclasses import dataclass
 
 from scoring.axes.base import AxisResult
-from scoring.parsing import Decorator, FileFacts
+from scoring.parsing import Decorator
+from scoring.penalties import JS_SPACE, js_source
 from scoring.project import Project
-from scoring.report import Issue
+from scoring.report import Issue, Metric, Severity
 from scoring.rounding import ratio, round_half_up
 
 _ROUTE_DECORATOR = re.compile(r"^(?:(?:\w+\.)*\w*Route\.)?(?P<method>Get|Post|Put|Patch|Delete|All|Head|Options)$")
-ACTION_METHODS: dict[str, frozenset[str]] = {
-    **{verb: frozenset({"POST"}) for verb in
-       ("join", "create", "store", "register", "sign", "login", "refresh", "restore", "verify", "post")},
-    **{verb: frozenset({"GET"}) for verb in ("index", "get", "at", "find", "search", "list", "read")},
-    **{verb: frozenset({"PUT", "PATCH"}) for verb in ("update", "modify")},
-    **{verb: frozenset({"PATCH"}) for verb in ("patch", "process")},
-    **{verb: frozenset({"DELETE"}) for verb in ("delete", "erase", "remove", "destroy")},
-    **{verb: frozenset({"PUT"}) for verb in ("put", "replace", "upsert")},
-}
-ASSERTION_NAMES = frozenset({"expect", "assert", "should", "toBe", "toEqual", "toThrow", "toHaveBeenCalled", "strictEqual"})
-# AutoBe's e2e tests assert through nestia's TestValidator; plain test runners use describe/it/test.
-ASSERTION_RECEIVERS = frozenset({"TestValidator", "assert", "expect"})
-TEST_STRUCTURE_CALLS = frozenset({"describe", "it", "test", "suite"})
+_CONTROLLER_PREFIX = re.compile(r'@Controller\("([^"]+)"\)')
+_TYPED_ROUTE = re.compile(r'@TypedRoute\.(Get|Post|Patch|Put|Delete)\((?:"([^"]*)")?\)')
+_SDK_CALL = re.compile(rf"\.functional\.([A-Za-z0-9_.]+){JS_SPACE}*\(")
+_WORDS = re.IGNORECASE | re.ASCII  # JavaScript /i without u folds ASCII only; its \b is ASCII
+_ASSERTION = re.compile(
+    rf"\b(?:expect|assert|should|toBe|toEqual|toThrow|toHaveBeenCalled|strictEqual){JS_SPACE}*\(", _WORDS)
+_TEST_STRUCTURE = re.compile(rf"\b(?:describe|it|test|beforeAll|beforeEach|afterAll|afterEach){JS_SPACE}*\(", _WORDS)
 _FIRST_WORD = re.compile(r"^[a-z]+")
+
+ACTION_METHODS: dict[str, tuple[str, ...]] = {
+    **{verb: ("POST",) for verb in ("join", "create", "store", "register", "sign", "login", "refresh", "restore",
+                                    "verify")},
+    **{verb: ("GET",) for verb in ("index", "get", "at", "find", "search", "list", "read")},
+    **{verb: ("PUT", "PATCH") for verb in ("update", "modify")},
+    **{verb: ("PATCH",) for verb in ("patch", "process")},
+    **{verb: ("DELETE",) for verb in ("delete", "erase", "remove", "destroy")},
+    **{verb: ("PUT",) for verb in ("put", "replace", "upsert")},
+}
+# Actions that never name a path segment, so a call is not also tried with the action in its path.
+METHOD_WORDS = frozenset({"at", "index", "get", "find", "search", "list", "read", "create", "store", "update", "patch",
+                          "modify", "erase", "remove", "destroy", "put", "replace", "upsert"})
+FALLBACK_DISCOUNT = 0.9
 
 
 @dataclass(frozen=True)
 class Route:
     method: str
-    path: str  # lower-case segments without path parameters, joined by "/"
-    controller: str  # "file#Class"
-    line: int
-    pattern: str  # the path as declared, parameters kept, for messages
+    path: str  # the prefix and the route path joined by "/", as declared
+    controller: str  # the controller's prefix: AutoBe groups routes by it
+    file: str
+
+    @property
+    def segments(self) -> tuple[str, ...]:
+        """Lower-case path segments without parameters (`:id`) and wildcards (`*`)."""
+        return tuple(s for s in path_segments(self.path) if s != "*")
 
 
 def route_method(decorator: Decorator) -> str | None:
+    """HTTP method of a NestJS or nestia route decorator (`Get`, `TypedRoute.Post`, …), else None."""
     match = _ROUTE_DECORATOR.match(decorator.name)
     return match.group("method").upper() if match else None
 
 
-def _path_key(*parts: str | None) -> str:
-    segments = [s for part in parts if part for s in part.split("/")]
-    return "/".join(s.lower().replace("-", "_") for s in segments if s and not s.startswith(":"))
+def path_segments(path: str) -> tuple[str, ...]:
+    return tuple(s.lower() for s in path.split("/") if s and not s.startswith(":"))
 
 
-def controller_routes(files: list[FileFacts]) -> list[Route]:
-    """Routes per controller class; two routes differing only in path parameters are one route."""
-    routes: dict[tuple[str, str, str], Route] = {}
-    for facts in files:
-        for cls in facts.classes:
-            prefix = next((d.path for d in cls.decorators if d.name.split(".")[-1] == "Controller"), None)
-            for method in cls.methods:
-                for decorator in method.decorators:
-                    verb = route_method(decorator)
-                    if verb:
-                        pattern = "/".join(p.strip("/") for p in (prefix, decorator.path) if p and p.strip("/"))
-                        route = Route(verb, _path_key(prefix, decorator.path), f"{facts.path}#{cls.name}",
-                                      method.line, pattern)
-                        routes.setdefault((route.controller, route.path, route.method), route)
-    return [routes[key] for key in sorted(routes)]
+def controller_routes(project: Project) -> list[Route]:
+    """Every declared route, repeats included; a controller file without a double-quoted prefix has none."""
+    routes = []
+    for path in project.tree.controllers:
+        text = js_source(project.tree, path)
+        prefix = _CONTROLLER_PREFIX.search(text)
+        if prefix is None:
+            continue
+        for match in _TYPED_ROUTE.finditer(text):
+            suffix = match.group(2)
+            full = f"{prefix.group(1)}/{suffix}" if suffix else prefix.group(1)
+            routes.append(Route(match.group(1).upper(), full, prefix.group(1), path))
+    return routes
 
 
-def action_methods(action: str) -> frozenset[str]:
-    """HTTP methods an SDK action name stands for; by its first camelCase word when not listed."""
+def action_methods(action: str) -> tuple[str, ...]:
+    """HTTP methods an SDK action stands for: by its name, else by its leading lower-case word; () when unknown."""
     if action in ACTION_METHODS:
         return ACTION_METHODS[action]
     first = _FIRST_WORD.match(action)
-    return ACTION_METHODS.get(first.group(0), frozenset()) if first else frozenset()
+    return ACTION_METHODS.get(first.group(0), ()) if first else ()
 
 
-def sdk_targets(files: list[FileFacts]) -> set[tuple[str, str]]:
-    """(method, path) pairs the tests call, trying the action both as verb only and as last path segment."""
-    targets: set[tuple[str, str]] = set()
-    for facts in files:
-        for call in facts.calls:
-            segments = call.callee.split(".")
-            if "functional" not in segments:
-                continue
-            chain = segments[segments.index("functional") + 1:]
-            if not chain:
-                continue
-            action, path = chain[-1], chain[:-1]
-            for method in action_methods(action):
-                targets.add((method, _path_key("/".join(path))))
-                targets.add((method, _path_key("/".join(chain))))
+def sdk_targets(text: str) -> set[tuple[str, tuple[str, ...]]]:
+    """(method, path segments) pairs one test file's SDK calls can cover."""
+    targets: set[tuple[str, tuple[str, ...]]] = set()
+    for accessor in dict.fromkeys(match.group(1) for match in _SDK_CALL.finditer(text)):
+        segments = accessor.split(".")
+        if len(segments) < 2:
+            continue
+        action = segments[-1]
+        paths = [segments[:-1]] + ([segments] if action.lower() not in METHOD_WORDS else [])
+        targets.update((method, path_segments("/".join(path))) for method in action_methods(action) for path in paths)
     return targets
 
 
-def has_assertion(facts: FileFacts) -> bool:
-    for call in facts.calls:
-        segments = call.callee.split(".") if call.callee else []
-        if not segments:
-            continue
-        if segments[0] in TEST_STRUCTURE_CALLS or segments[0] in ASSERTION_RECEIVERS:
-            return True
-        if any(s in ASSERTION_NAMES or s.startswith("assert") for s in segments):
-            return True
-    return False
+def is_quality_test(text: str) -> bool:
+    return _ASSERTION.search(text) is not None or _TEST_STRUCTURE.search(text) is not None
 
 
-def _covered(route: Route, targets: set[tuple[str, str]]) -> bool:
-    if route.method == "ALL":
-        return any(path == route.path for _, path in targets)
-    return (route.method, route.path) in targets
+def _finding(code: str, severity: Severity, message: str) -> Issue:
+    """AutoBe's test findings concern the project, so de-duplication keeps one per code (one TEST005 in all)."""
+    return Issue(code=code, severity=severity, file="test/features/api", line=0, message=message)
 
 
-def _without_routes(tests: int, controllers: int, quality: float) -> int:
+def _without_routes(tests: int, controllers: int, quality: float) -> tuple[int, list[Issue]]:
+    """AutoBe's fallback: tests per controller file and quality, discounted to 0.9."""
     share = min(tests / controllers, 1) if controllers else 1
     volume = 30 if tests >= 3 * controllers else 20 if tests >= 2 * controllers else 10 if tests >= controllers else 0
-    return min(100, round_half_up(0.9 * (40 * share + volume + 30 * quality)))
+    score = round_half_up(40 * share) + volume + round_half_up(30 * quality)
+    issues = []
+    if tests < controllers:
+        issues.append(_finding("TEST002", "warning", f"only {tests} tests for {controllers} controllers"))
+    return min(100, round_half_up(score * FALLBACK_DISCOUNT)), issues
+
+
+def _route_issues(routes: list[Route], covered: list[bool], defined: set[str], tested: set[str]) -> list[Issue]:
+    uncovered: dict[str, list[str]] = {}
+    for route, hit in zip(routes, covered):
+        if not hit:
+            uncovered.setdefault(route.controller, []).append(f"{route.method} {route.path}")
+    issues = [_finding("TEST005", "warning", f'controller "{controller}" has {len(found)} untested route(s): '
+                       f"{', '.join(found)}") for controller, found in uncovered.items()]
+    if defined - tested:
+        issues.append(_finding("TEST006", "suggestion",
+                               f"HTTP method(s) no test calls: {', '.join(sorted(defined - tested))}"))
+    if not any(covered):
+        issues.append(_finding("TEST007", "critical", f"no route is covered by a test (0/{len(routes)})"))
+    return issues
 
 
 def coverage_axis(project: Project) -> AxisResult:
     tree = project.tree
-    tests = project.of(tree.tests)
-    if not tests:
-        return AxisResult("tests", 0, {"testFiles": 0})
-    quality = ratio(sum(1 for facts in tests if has_assertion(facts)), len(tests))
-    routes = controller_routes(project.of(tree.controllers))
-    metrics: dict = {"testFiles": len(tests), "qualityRatio": quality, "totalRoutes": len(routes)}
+    if not tree.tests:
+        return AxisResult("tests", 0, {"testFiles": 0}, [_finding("TEST001", "critical", "no test files")])
+    texts = [js_source(tree, path) for path in tree.tests]
+    with_assertions = sum(1 for text in texts if is_quality_test(text))
+    quality = ratio(with_assertions, len(texts))
+    issues = [_finding("TEST003", "warning", f"{len(texts) - with_assertions}/{len(texts)} test files are stubs or "
+                       "lack assertions")] if with_assertions < len(texts) else []
+    routes = controller_routes(project)
+    metrics: dict[str, Metric] = {"testFiles": len(texts), "assertionTests": with_assertions,
+                                  "qualityRatio": quality, "totalRoutes": len(routes)}
     if not routes:
-        return AxisResult("tests", _without_routes(len(tests), len(tree.controllers), quality),
-                          {**metrics, "controllers": len(tree.controllers)})
-    targets = sdk_targets(tests)
-    covered = {route for route in routes if _covered(route, targets)}
-    defined_methods = {r.method for r in routes}
-    tested_methods = {r.method for r in covered}
+        score, fallback_issues = _without_routes(len(texts), len(tree.controllers), quality)
+        return AxisResult("tests", score, {**metrics, "controllers": len(tree.controllers)}, issues + fallback_issues)
+    targets = set().union(*(sdk_targets(text) for text in texts))
+    covered = [(route.method, route.segments) in targets for route in routes]
+    defined = {route.method for route in routes}
+    tested = {route.method for route, hit in zip(routes, covered) if hit}
     per_controller: dict[str, list[bool]] = {}
-    for route in routes:
-        per_controller.setdefault(route.controller, []).append(route in covered)
-    mean_controller = sum(ratio(sum(flags), len(flags)) for flags in per_controller.values()) / len(per_controller)
+    for route, hit in zip(routes, covered):
+        per_controller.setdefault(route.controller, []).append(hit)
+    mean_controller = sum(ratio(sum(hits), len(hits)) for hits in per_controller.values()) / len(per_controller)
     parts = {
-        "routes": round_half_up(50 * ratio(len(covered), len(routes))),
-        "methods": round_half_up(15 * ratio(len(tested_methods), len(defined_methods))),
+        "routes": round_half_up(50 * ratio(sum(covered), len(routes))),
+        "methods": round_half_up(15 * ratio(len(tested), len(defined))),
         "quality": round_half_up(25 * quality),
         "perController": round_half_up(10 * mean_controller),
     }
     metrics.update({
-        "coveredRoutes": len(covered), "definedMethods": sorted(defined_methods), "testedMethods": sorted(tested_methods),
-        "meanControllerCoverage": mean_controller, "points": parts,
+        "coveredRoutes": sum(covered), "definedMethods": sorted(defined), "testedMethods": sorted(tested),
+        "controllersAnalyzed": len(per_controller), "meanControllerCoverage": mean_controller,
+        "uncoveredRoutes": [f"{r.method} {r.path}" for r, hit in zip(routes, covered) if not hit], "points": parts,
     })
-    uncovered = [Issue(code="TEST001", severity="info", file=route.controller.split("#")[0], line=route.line,
-                       message=f"route {route.method} /{route.pattern} is called by no e2e test")
-                 for route in routes if route not in covered]
-    return AxisResult("tests", min(100, sum(parts.values())) if covered else 0, metrics, uncovered)
+    score = min(100, sum(parts.values())) if any(covered) else 0
+    return AxisResult("tests", score, metrics, issues + _route_issues(routes, covered, defined, tested))

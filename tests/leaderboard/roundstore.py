@@ -16,6 +16,7 @@ from farm.manifest import Manifest, build_manifest
 from farm.roundfile import parse_round
 from farm.store import Store
 from scoring import score_tree
+from scoring.profiles import DEFAULT as PROFILE
 from scoring.report import AxisReport, GateReport, PenaltyReport, ScoreReport, grade
 from workers.calls import calls_jsonl, summarize
 from workers.harness.operation import AttemptRecord
@@ -23,7 +24,6 @@ from workers.harness.usage import Usage
 
 REPO = Path(__file__).resolve().parents[2]
 TODO_FIXTURE = REPO / "tests" / "scoring" / "fixtures" / "autobe_todo"
-WEIGHTS = "autobe-2026.04"
 
 
 def model_entry(model_id: str) -> dict[str, Any]:
@@ -38,7 +38,7 @@ def write_manifest(store: Store, round_id: str, models: list[str], projects: lis
                    description: str = "") -> Manifest:
     data = {"round": round_id, "description": description, "models": [model_entry(m) for m in models],
             "projects": projects, "phases": phases}
-    manifest = build_manifest(parse_round(data, f"<{round_id}>", REPO), weights=WEIGHTS)
+    manifest = build_manifest(parse_round(data, f"<{round_id}>", REPO), profile=PROFILE)
     store.put_json(keys.manifest(round_id), manifest.model_dump(mode="json"))
     return manifest
 
@@ -98,7 +98,7 @@ def hand_report(total: int, axes: dict[str, int] | None = None) -> ScoreReport:
     gate = GateReport(passed=axes is not None, soft=False, score=100 if axes is not None else 0,
                       failed_at=None if axes is not None else "no-source", counts={}, metrics={})
     return ScoreReport(
-        scorer_version="test", weights=WEIGHTS, gate=gate,
+        scorer_version="test", profile=PROFILE, gate=gate,
         axes=[AxisReport(id=axis, score=score, weight=1.0, metrics={}) for axis, score in (axes or {}).items()],
         absent_axes=["golden"], raw=float(total), multiplier=1.0,
         penalties=PenaltyReport(total=0, raw_sum=0, cap=20, parts=[]) if axes is not None else None,
@@ -107,7 +107,7 @@ def hand_report(total: int, axes: dict[str, int] | None = None) -> ScoreReport:
 
 
 def real_todo_report() -> ScoreReport:
-    return score_tree(TODO_FIXTURE, WEIGHTS)
+    return score_tree(TODO_FIXTURE, PROFILE)
 
 
 def write_score(store: Store, round_id: str, model: str, project: str, report: ScoreReport) -> None:

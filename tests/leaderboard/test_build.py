@@ -173,8 +173,22 @@ def test_broken_files_are_named(store: LocalStore, key: str, text: str, message:
         build_leaderboard(store, LATER)
 
 
-def test_a_score_under_other_weights_is_refused(store: LocalStore) -> None:
-    report = hand_report(85, axes(80, 90, 80, 88, 85)).model_copy(update={"weights": "autobe-2026.03"})
+def test_a_score_under_another_profile_is_refused(store: LocalStore) -> None:
+    report = hand_report(85, axes(80, 90, 80, 88, 85)).model_copy(update={"profile": "autobe-2026.03"})
     write_score(store, LATER, QWEN, "todo", report)
-    with pytest.raises(LeaderboardError, match="qwen/qwen3.6-27b/todo/score.json: scored with weight set 'autobe-2026.03'"):
+    with pytest.raises(LeaderboardError, match="qwen/qwen3.6-27b/todo/score.json: scored with profile 'autobe-2026.03'"):
         build_leaderboard(store, LATER)
+
+
+def test_a_round_frozen_before_profiles_builds_under_its_weight_set(store: LocalStore) -> None:
+    """Its manifest names `rubric_weights`, its score reports `weights`: both are read as the profile of that id."""
+    manifest = store.get_json(keys.manifest(LATER))
+    del manifest["profile"]
+    store.put_json(keys.manifest(LATER), {**manifest, "rubric_weights": "autobe-2026.04"})
+    for key in (k for k in store.list(f"rounds/{LATER}/") if k.endswith("/score.json")):
+        report = store.get_json(key)
+        del report["profile"], report["profileEffects"]
+        store.put_json(key, {**report, "weights": "autobe-2026.04"})
+    board = build_leaderboard(store, LATER)
+    assert (board.profile, board.axis_weights["api"]) == ("autobe-2026.04", 7)
+    assert [e.model for e in board.models] == [QWEN, NANO, DEEPSEEK, LOCAL]

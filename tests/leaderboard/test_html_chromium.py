@@ -82,5 +82,5 @@ def test_dumped_dom_shows_models_totals_and_incomplete_runs(page: tuple[Path, st
     assert totals == ["85.0", "85.0", "0.0", "—"]
     assert "⚠ incomplete: reddit" in dom and "⚠ incomplete: todo, reddit" in dom
     assert dom.count('class="proj incomplete"') == 3
-    assert "How to read this" in dom and "autobe-2026.04" in dom
+    assert "How to read this" in dom and "profile benchfarm-2026.12" in dom
 

@@ -30,7 +30,7 @@ def test_markdown_ranks_marks_and_explains(store: LocalStore) -> None:
     assert f"| `{NANO}` | todo | 3 actors · 5 documents | 31 fields · 6 models · 2 namespaces |" in text
     assert f"- `{LOCAL}` × todo: incomplete (budget): analyze stopped by a budget: operation op-1: the provider refused payment (402)" in text
     assert "## How to read this" in text and "FCSR, function-calling success rate" in text
-    assert "weights `autobe-2026.04`" in text
+    assert "profile `benchfarm-2026.12`" in text
 
 
 def test_json_holds_the_whole_leaderboard(store: LocalStore) -> None:

@@ -1,4 +1,5 @@
-"""Logic completeness axis: each critical and warning pattern, and the whole-file thresholds."""
+"""Logic completeness axis: each critical and warning pattern, the whole-file thresholds, and how each stub
+rule (`strict` for benchfarm, `autobe` for AutoBe's profiles) finds empty and stub bodies."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from scoring.axes.logic import logic_axis
+from scoring.profiles import StubRule
 from scoring.project import Project
 from tests.scoring.scoring_trees import write_tree
 
@@ -17,8 +19,9 @@ def functions(*bodies: str) -> str:
     return "".join(f"export async function f{i}(id: string) {{\n  {body}\n}}\n" for i, body in enumerate(bodies))
 
 
-def findings(root: Path, provider: str, path: str = "src/providers/p.ts") -> tuple[int, list[tuple[str, str, int]]]:
-    result = logic_axis(Project.load(write_tree(root, {path: provider})))
+def findings(root: Path, provider: str, path: str = "src/providers/p.ts",
+             stubs: StubRule = "strict") -> tuple[int, list[tuple[str, str, int]]]:
+    result = logic_axis(Project.load(write_tree(root, {path: provider})), stubs)
     return result.score, [(i.code, i.severity, i.line) for i in result.issues]
 
 
@@ -119,3 +122,71 @@ def test_thin_prisma_wrappers_in_providers(tmp_path: Path, thin: int, real: int,
 def test_score_floors_at_zero(tmp_path: Path) -> None:
     score, issues = findings(tmp_path, functions(*["return {};"] * 15))
     assert len(issues) >= 15 and score == 0
+
+
+# A random-value generator's output or a mock, returned after other statements, in a branch, through a
+# local, inside an object or a callback: each is the return on line 3 (or 2) of f0.
+MADE_UP_RETURNS = [
+    ("props;\n  return typia.random<IItem>();", 3),
+    ("const row = await load(id);\n  if (!row) return typia.random<IItem>();\n  return row;", 3),
+    ("const out = typia.random<IPage<IItem>>();\n  return out;", 3),
+    ("const page = typia.random<IPage<IItem>>();\n  return page.data;", 3),
+    ("return { ...typia.random<IItem>(), id };", 2),
+    ("return (await load(id)) ?? (typia.random<IItem>() as IItem);", 2),
+    ("return Promise.resolve(typia.random<IItem>());", 2),
+    ("return ArrayUtil.repeat(3, () => typia.random<IItem>());", 2),
+    ("return rows.map((row) => {\n    return { id: row.id, name: faker.person.fullName() };\n  });", 2),
+    ("return RandomGenerator.alphaNumeric(8);", 2),
+    ("return Math.floor(Math.random() * 100);", 2),
+    ("return Math.random() > 0.5;", 2),
+    ("await load(id);\n  return mockItems;", 3),
+    ("return MOCK_ITEMS[0];", 2),
+    ("return createFakeOrder(id);", 2),
+]
+
+
+@pytest.mark.parametrize(("body", "line"), MADE_UP_RETURNS)
+def test_strict_a_made_up_return_is_a_stub_wherever_it_stands(tmp_path: Path, body: str, line: int) -> None:
+    assert findings(tmp_path, functions(body)) == (93, [("L008", "critical", line)])
+
+
+@pytest.mark.parametrize(("body", "line"), MADE_UP_RETURNS)
+def test_autobe_never_sees_a_made_up_return(tmp_path: Path, body: str, line: int) -> None:
+    assert findings(tmp_path, functions(body), stubs="autobe") == (100, [])
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "const code = RandomGenerator.alphaNumeric(6);\n  await save(id, code);\n  return load(id);",  # not returned
+        "return store.insert({ id: v4(), code: Math.random() });",  # stored, not handed back
+        "return randomUUID();",  # a fresh identifier is not made-up data
+        "return Math.max(0, await count(id));",
+        "return rows.map((row) => row.id);",
+    ],
+)
+def test_strict_random_values_that_are_not_returned_are_fine(tmp_path: Path, body: str) -> None:
+    assert findings(tmp_path, functions(body)) == (100, [])
+
+
+@pytest.mark.parametrize(
+    ("code", "strict", "autobe"),
+    [
+        # AutoBe's text rule reads any `name(…) { return null; }` as a stub method, guard clauses included.
+        ("export async function f(id: string) {\n  const row = await load(id);\n  if (!row) { return null; }\n"
+         "  return row;\n}\n", [], [("L007", "critical", 3)]),
+        # ... and never sees one whose parameters hold parentheses (decorated parameters).
+        ("export class C {\n  @TypedRoute.Get()\n  public at(@TypedParam(\"id\") id: string): IItem {\n"
+         "    return {};\n  }\n}\n", [("L007", "critical", 3)], []),
+        # An empty injected constructor is an empty method for AutoBe, not for us.
+        ("export class S {\n  constructor(private readonly db: Db) {}\n  find(id: string) {\n    return this.db.get(id);\n"
+         "  }\n}\n", [], [("L006", "critical", 2)]),
+        # A body holding only a comment is empty for us; AutoBe's text rule sees the comment.
+        ("export async function f(id: string) {\n  /* later */\n}\n", [("L006", "critical", 1)], []),
+        # Both agree on a lone empty return in a plain function.
+        ("export function f(id: string) {\n  return [];\n}\n", [("L007", "critical", 1)], [("L007", "critical", 1)]),
+    ],
+)
+def test_each_rule_on_empty_and_lone_stub_bodies(tmp_path: Path, code: str, strict: list, autobe: list) -> None:
+    assert findings(tmp_path / "s", code, "src/controllers/C.ts")[1] == strict
+    assert findings(tmp_path / "a", code, "src/controllers/C.ts", stubs="autobe")[1] == autobe

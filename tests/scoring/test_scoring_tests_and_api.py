@@ -8,6 +8,7 @@ import pytest
 
 from scoring.axes.api import api_axis
 from scoring.axes.testcov import action_methods, coverage_axis
+from scoring.profiles import StubRule
 from scoring.project import Project
 from tests.scoring.scoring_trees import controller_file, write_tree
 
@@ -19,7 +20,8 @@ ITEM_ROUTES = [("Patch", "", "index", REAL), ("Get", ":id", "at", REAL), ("Post"
 
 def sdk_test(*calls: str, assertion: bool = True) -> str:
     lines = "".join(f"  await api.functional.{call}(connection, {{}});\n" for call in calls)
-    check = "  TestValidator.equals(\"ok\", 1, 1);\n" if assertion else ""
+    # typia.assert( matches AutoBe's assertion pattern; TestValidator.equals( does not.
+    check = "  typia.assert(connection);\n" if assertion else ""
     return f"export async function test_api(connection: any) {{\n{lines}{check}}}\n"
 
 
@@ -41,7 +43,7 @@ def project(root: Path, tests: dict[str, str], controllers: dict[str, str] | Non
      ("getByEmail", {"GET"}), ("approve", set())],
 )
 def test_action_names_map_to_http_methods(action: str, methods: set[str]) -> None:
-    assert action_methods(action) == methods
+    assert set(action_methods(action)) == methods
 
 
 def test_no_tests_scores_zero(tmp_path: Path) -> None:
@@ -64,8 +66,10 @@ def test_route_method_and_controller_coverage(tmp_path: Path) -> None:
     assert m["qualityRatio"] == 0.5 and m["meanControllerCoverage"] == pytest.approx((2 / 5 + 1 / 2) / 2)
     assert m["points"] == {"routes": 21, "methods": 6, "quality": 13, "perController": 5}  # 21.4, 6, 12.5, 4.5
     assert result.score == 45
-    uncovered = sorted(i.message for i in result.issues)
-    assert "route PATCH /items is called by no e2e test" in uncovered and len(uncovered) == 4
+    assert m["uncoveredRoutes"] == ["POST auth/user/login", "PATCH items", "PUT items/:id", "DELETE items/:id"]
+    # one warning per controller prefix, one stub-file warning, one suggestion for the untested methods
+    assert sorted((i.code, i.severity) for i in result.issues) == [
+        ("TEST003", "warning"), ("TEST005", "warning"), ("TEST005", "warning"), ("TEST006", "suggestion")]
 
 
 def test_update_covers_put_or_patch(tmp_path: Path) -> None:
@@ -94,38 +98,85 @@ def test_assertion_styles(tmp_path: Path) -> None:
     assert result.metrics["qualityRatio"] == pytest.approx(4 / 6)
 
 
-def api_project(root: Path, bodies: list[str]) -> Project:
+WORK = "export async function work(id: string) {\n  const row = await load(id);\n  if (!row) throw new Error(\"missing\");\n  return row;\n}\n"
+MOCK_WORK = "export async function work(id: string) {\n  id;\n  return typia.random<IItem>();\n}\n"
+
+
+def api_project(root: Path, bodies: list[str], provider: str = WORK) -> Project:
     routes = [("Get", f"r{i}", f"m{i}", body) for i, body in enumerate(bodies)]
     files = {"src/controllers/ItemsController.ts": controller_file("ItemsController", "items", routes, PROVIDER_IMPORT),
-             "src/providers/work.ts": "export async function work(id: string) {}\n"}
+             "src/providers/work.ts": provider}
     return Project.load(write_tree(root, files))
 
 
-def test_no_endpoints_scores_zero(tmp_path: Path) -> None:
+@pytest.mark.parametrize("stubs", ["strict", "autobe"])
+def test_no_endpoints_scores_zero(tmp_path: Path, stubs: StubRule) -> None:
     files = {"src/controllers/ItemsController.ts": "export class ItemsController {\n  m() { return 1; }\n}\n"}
-    assert api_axis(Project.load(write_tree(tmp_path, files))).score == 0
+    assert api_axis(Project.load(write_tree(tmp_path, files)), stubs).score == 0
 
 
-def test_endpoint_classification(tmp_path: Path) -> None:
-    bodies = [
-        REAL,  # non-empty, implemented (try), provider
-        "const a = await work(id);\n    const b = a;\n    return b;",  # 3 statements with a declaration
-        "return work(id);",  # pass-through: provider but not implemented
-        "return this.service.find(id);",  # injected service: provider, never implemented
-        "return {};",  # stub
-        "return typia.random<number>();",  # random stub
-        "",  # empty
-        "const x = 1;\n    return x;",  # no provider, 2 statements: not implemented
-    ]
-    result = api_axis(api_project(tmp_path, bodies))
+ENDPOINT_BODIES = [
+    REAL,  # try/catch around the provider call
+    "const a = await work(id);\n    const b = a;\n    return b;",  # 3 statements with a declaration
+    "return work(id);",  # pass-through to a provider
+    "return this.service.find(id);",  # injected service, single delegation
+    "return {};",
+    "return typia.random<number>();",
+    "",
+    "const x = 1;\n    return x;",  # no provider, 2 statements
+]
+
+
+@pytest.mark.parametrize(
+    ("stubs", "counts", "points", "score"),
+    [
+        # stubs earn nothing; implemented needs real structure; providers are calls to providers/ or this.x.y
+        ("strict", (8, 1, 2, 5, 2, 4, 2), {"nonEmpty": 25, "implemented": 8, "providerBacked": 15, "passThroughPenalty": 0},
+         48),
+        # AutoBe: stubs count as non-empty and provider-backed; `const x = 1; return x;` spans 4 lines of
+        # `;{}` with a declaration, so it is "implemented"; only `return work(id)` lacks a provider
+        ("autobe", (8, 1, 2, 7, 3, 1, 1), {"nonEmpty": 35, "implemented": 11, "providerBacked": 26, "passThroughPenalty": 0},
+         72),
+    ],
+)
+def test_endpoint_classification(tmp_path: Path, stubs: StubRule, counts: tuple, points: dict, score: int) -> None:
+    result = api_axis(api_project(tmp_path, ENDPOINT_BODIES), stubs)
     m = result.metrics
-    assert (m["endpoints"], m["nonEmpty"], m["implemented"], m["noProvider"], m["passThrough"]) == (8, 5, 2, 4, 2)
-    assert m["points"] == {"nonEmpty": 25, "implemented": 8, "providerBacked": 15, "passThroughPenalty": 0}
-    assert result.score == 48
+    keys = ("endpoints", "empty", "stubs", "nonEmpty", "implemented", "noProvider", "passThrough")
+    assert tuple(m[k] for k in keys) == counts
+    assert (m["points"], result.score) == (points, score)
+
+
+@pytest.mark.parametrize(
+    ("body", "strict", "autobe"),
+    [
+        ("return typia.random<number>();", 0, 70),  # AutoBe's stub: 40 non-empty + 30 "with a provider"
+        ("return typia.random<IPage<IItem>>();", 0, 40),  # a `>` inside the type argument: no stub for AutoBe
+        ("id;\n    return typia.random<IItem>();", 0, 40),  # a statement before the return hides it from AutoBe
+        ("return await work(id);", 50, 100),  # AutoBe counts the body's braces as statement lines: "implemented"
+        ("return this.service.find(id);", 50, 50),  # both: a pass-through (share 1 -> -20)
+    ],
+)
+def test_one_endpoint_under_each_rule(tmp_path: Path, body: str, strict: int, autobe: int) -> None:
+    project = api_project(tmp_path, [body])
+    assert (api_axis(project, "strict").score, api_axis(project, "autobe").score) == (strict, autobe)
+
+
+def test_strict_an_endpoint_returning_a_mock_provider_is_a_stub(tmp_path: Path) -> None:
+    project = api_project(tmp_path, [REAL, "const row = await work(id);\n    return row;", "await work(id);\n    return 1;"],
+                          provider=MOCK_WORK)
+    strict = api_axis(project, "strict")
+    # The first two return what `work` returns (directly, then through a local); the third returns its own value.
+    assert (strict.metrics["stubs"], strict.metrics["nonEmpty"]) == (2, 1)
+    assert [i.message for i in strict.issues if i.code == "API001"] == [
+        "endpoint m0 is a stub: returns what work returns, which returns made-up data (typia.random)",
+        "endpoint m1 is a stub: returns what work returns, which returns made-up data (typia.random)"]
+    assert api_axis(project, "autobe").score == 100  # AutoBe reads the controller only
+    assert api_axis(api_project(tmp_path / "real", [REAL] * 3), "strict").metrics["stubs"] == 0
 
 
 @pytest.mark.parametrize(("passing", "penalty"), [(3, 0), (4, -3), (10, -20)])
 def test_pass_through_share_penalty(tmp_path: Path, passing: int, penalty: int) -> None:
     bodies = ["return work(id);"] * passing + [REAL] * (10 - passing)
-    result = api_axis(api_project(tmp_path, bodies))
+    result = api_axis(api_project(tmp_path, bodies), "strict")
     assert result.metrics["points"]["passThroughPenalty"] == penalty

@@ -7,9 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from farm.manifest import build_manifest, diff
+from farm.manifest import Manifest, build_manifest, diff
 from farm.roundfile import load_round
 from farm.store import LocalStore, NotInStore
+from scoring.profiles import DEFAULT as DEFAULT_PROFILE
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -29,6 +30,17 @@ def test_manifest_records_conditions_but_no_api_key(monkeypatch: pytest.MonkeyPa
 def test_simulator_endpoints_are_resolved_into_the_manifest() -> None:
     manifest = build_manifest(load_round(REPO / "farm" / "demo_round.yaml"), simulator_url="http://127.0.0.1:9/v1")
     assert {m.endpoint.base_url for m in manifest.spec.models} == {"http://127.0.0.1:9/v1"}
+
+
+def test_manifest_names_the_scoring_profile_and_reads_older_ones() -> None:
+    manifest = build_manifest(load_round(REPO / "rounds" / "example.yaml"))
+    assert manifest.profile == DEFAULT_PROFILE == "benchfarm-2026.12"
+    stored = manifest.model_dump(mode="json")
+    assert "rubric_weights" not in stored and Manifest.model_validate(stored) == manifest
+    older = {key: value for key, value in stored.items() if key != "profile"}
+    # Frozen before profiles: the weight set it names is the profile of that id; naming none meant the default then.
+    assert Manifest.model_validate({**older, "rubric_weights": "autobe-2026.03"}).profile == "autobe-2026.03"
+    assert Manifest.model_validate(older).profile == "autobe-2026.04"
 
 
 def test_diff_lists_changed_leaves() -> None:
