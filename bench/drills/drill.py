@@ -386,7 +386,10 @@ class Farm:
         a killed main is replaced by a fresh worker. Returns what was done."""
         busy = _busy_pids(self.ledger, round_id)
         live = [w for w in self.workers if w.alive()]
-        pool = [(w, c) for w in live for c in w.children()]
+        # Not the pool of a worker still starting: Celery's main exits when a pool process dies
+        # before the pool has started ("Could not start worker processes"); its supervisor
+        # (Kubernetes) restarts it. Counted as a crash here, it would hide the crashes that matter.
+        pool = [(w, c) for w in live if w.ready() for c in w.children()]
         busy_pool = [(w, c) for w, c in pool if c.pid in busy]
         if kind == POOL:
             choice = self.rng.choice(busy_pool or pool) if pool else None
