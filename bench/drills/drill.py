@@ -202,6 +202,7 @@ class FarmWorker:
     def __init__(self, env: dict[str, str], log_path: Path, concurrency: int, name: str) -> None:
         self.name = name
         self.log = log_path
+        self._ready_at: float | None = None
         metrics_dir = log_path.parent / f"metrics-{name}"
         metrics_dir.mkdir(parents=True, exist_ok=True)
         command = [sys.executable, "-m", "farm", "worker", "--concurrency", str(concurrency), "--loglevel", "INFO"]
@@ -220,6 +221,12 @@ class FarmWorker:
 
     def ready(self) -> bool:
         return self.alive() and "ready." in self.log.read_text(errors="replace")
+
+    def started(self, for_s: float = 2.0) -> bool:
+        """Ready for `for_s` at least: Celery checks its pool started just after it says ready."""
+        if self._ready_at is None and self.ready():
+            self._ready_at = time.monotonic()
+        return self._ready_at is not None and time.monotonic() - self._ready_at >= for_s
 
     def children(self) -> list[psutil.Process]:
         """Its live pool processes (a killed one stays a zombie until its main reaps it)."""
@@ -389,7 +396,7 @@ class Farm:
         # Not the pool of a worker still starting: Celery's main exits when a pool process dies
         # before the pool has started ("Could not start worker processes"); its supervisor
         # (Kubernetes) restarts it. Counted as a crash here, it would hide the crashes that matter.
-        pool = [(w, c) for w in live if w.ready() for c in w.children()]
+        pool = [(w, c) for w in live if w.started() for c in w.children()]
         busy_pool = [(w, c) for w, c in pool if c.pid in busy]
         if kind == POOL:
             choice = self.rng.choice(busy_pool or pool) if pool else None
