@@ -57,9 +57,9 @@ def render(report: ScoreReport, console: Console) -> None:
             table.add_row(part.id, f"{part.points:g}", _metrics_text(part.inputs))
         console.print(table)
     for effect in report.profile_effects:
-        moved = ", ".join(f"{axis} {points:+d}" for axis, points in effect.points.items())
+        moved = "".join(f"{axis} {points:+d}, " for axis, points in effect.points.items())
         console.print(f"rule {effect.rule}={effect.setting} (not {effect.alternative} as in "
-                      f"{', '.join(effect.profiles)}): {moved}; total {effect.total:+d}", markup=False)
+                      f"{', '.join(effect.profiles)}): {moved}total {effect.total:+d}", markup=False)
     penalty = report.penalties.total if report.penalties else 0
     console.print(f"raw {report.raw:.2f} x multiplier {report.multiplier:.4f} - penalties {penalty:g}")
     console.print(f"[bold]Total {report.total}  grade {report.grade}[/bold]  (scorer {report.scorer_version})")

@@ -1,9 +1,13 @@
-"""Penalties applied after the axes when the gate passed (rubric §4); combined cap 20.
+"""Penalties applied after the axes when the gate passed (rubric §4).
 
 They reproduce AutoBe's estimate package: its reference evaluators (`evaluators/quality/duplication`,
-`jsdoc` and `schema-sync`) and its penalty arithmetic (`core/penalty.ts`). Those evaluators read source
-text with JavaScript regular expressions on Node, so this module also holds the JavaScript meaning of
-whitespace, `trim()`, `length` and file reading that every AutoBe-faithful text rule here needs.
+`jsdoc` and `schema-sync`) and its penalty arithmetic (`core/pipeline.ts`, later `core/penalty.ts`). The
+profile's rules choose between its generations where they differ: which warnings are left to the gate,
+the +3 for a project without DTO types, how empty interfaces and a property's Prisma model are read,
+and how the parts combine (one by one under a cap of 30, or proportionally under a cap of 20). Those
+evaluators read source text with JavaScript regular expressions on Node, so this module also holds the
+JavaScript meaning of whitespace, `trim()`, `length` and file reading that every AutoBe-faithful text
+rule here needs.
 """
 
 from __future__ import annotations
@@ -12,12 +16,13 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+from scoring.profiles import Rules
 from scoring.project import Project
 from scoring.report import Issue, Metric, PenaltyPart, PenaltyReport
 from scoring.rounding import ratio, round_half_up
 from scoring.tree import ProjectTree
 
-CAP = 20
+CAPS = {"sequential": 30, "proportional": 20, "capped_sum": 20}  # by `penalty_combination`
 # JavaScript's `\s` (and what `trim()` removes): Python's `\s` adds \x1c-\x1f and \x85 and lacks the BOM.
 _JS_SPACE_CHARS = "\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff"
 JS_SPACE = f"[{_JS_SPACE_CHARS}]"
@@ -27,7 +32,7 @@ JS_DOT = "[^\n\r\u2028\u2029]"  # `.` stops at every JavaScript line terminator
 _JS_TRIM = re.compile(rf"\A{JS_SPACE}+|{JS_SPACE}+\Z")
 
 GLUE_WARNINGS = ("NestiaSimulator", "PlainFetcher", "MyGlobal", "unsupported extension")
-_GATE_CHARGED_CODE = re.compile(r"(?:TS|P)[0-9]+")
+_GATE_CHARGED_CODES = {"ts": re.compile(r"TS[0-9]+"), "ts_and_prisma": re.compile(r"(?:TS|P)[0-9]+")}
 
 WINDOW_LINES = 12
 MIN_WINDOW_CHARS = 120
@@ -91,14 +96,16 @@ def _source_files(project: Project) -> int:
     return len(project.tree.src_ts) or 1
 
 
-def counted_warning(issue: Issue) -> bool:
-    """A warning the gate did not charge already (TS and Prisma codes) and that is not about framework glue."""
-    return (issue.severity == "warning" and _GATE_CHARGED_CODE.fullmatch(issue.code) is None
+def counted_warning(issue: Issue, rules: Rules) -> bool:
+    """A warning the gate did not charge already (by the rules: TS codes, or TS and Prisma codes) and that is
+    not about framework glue."""
+    charged = _GATE_CHARGED_CODES[rules.gate_charged_warnings].fullmatch(issue.code)
+    return (issue.severity == "warning" and charged is None
             and not any(glue in issue.message for glue in GLUE_WARNINGS))
 
 
-def warnings_penalty(issues: list[Issue], files: int) -> PenaltyPart:
-    real = [i for i in issues if counted_warning(i)]
+def warnings_penalty(issues: list[Issue], files: int, rules: Rules) -> PenaltyPart:
+    real = [i for i in issues if counted_warning(i, rules)]
     threshold = min(0.35, 0.2 + max(0, files - 50) * 0.001)
     per_file = ratio(len(real), files)
     raw = min(20, round_half_up((per_file - threshold) * 8)) if per_file > threshold else 0
@@ -188,9 +195,32 @@ def _closes_empty(lines: list[str], opening: int) -> bool:
     return False
 
 
-def _specified_model(lines: list[str], at: int) -> str | None:
-    for index in [*range(at, max(0, at - SPECIFICATION_LINES_ABOVE) - 1, -1), at + 1]:
-        found = _SPECIFICATION.search(lines[index]) if index < len(lines) else None
+def _own_comment(lines: list[str], at: int) -> tuple[int, int]:
+    """First and last line of the block comment holding line `at` (just `at` when it is in none)."""
+    start, end = at, at
+    while "/*" not in lines[start]:
+        if start == 0 or "*/" in lines[start - 1]:
+            return at, at
+        start -= 1
+    while "*/" not in lines[end]:
+        if end + 1 == len(lines):
+            return at, at
+        end += 1
+    return start, end
+
+
+def _specification_lines(lines: list[str], at: int, rule: str) -> list[int]:
+    """Where a tagged property's specification is looked for, nearest first: AutoBe's 5 lines above and the next
+    one (which may be another property's), or the lines of the property's own comment."""
+    if rule == "same_comment":
+        start, end = _own_comment(lines, at)
+        return [*range(at, start - 1, -1), *range(at + 1, end + 1)]
+    return [*range(at, max(0, at - SPECIFICATION_LINES_ABOVE) - 1, -1), *([at + 1] if at + 1 < len(lines) else [])]
+
+
+def _specified_model(lines: list[str], at: int, rule: str) -> str | None:
+    for index in _specification_lines(lines, at, rule):
+        found = _SPECIFICATION.search(lines[index])
         if found:
             return found.group(1)
     return None
@@ -203,9 +233,10 @@ class _SyncCount:
     mismatched: int = 0
 
 
-def _sync_file(path: str, text: str, models: dict[str, set[str]], count: _SyncCount) -> list[Issue]:
+def _sync_file(path: str, text: str, models: dict[str, set[str]], count: _SyncCount, rules: Rules) -> list[Issue]:
     """Count one DTO file's types line by line, as AutoBe does: a declaration is a line with `export type|interface
-    X`, empty only when its braces close on that line (or, for an interface, within 2 blank lines)."""
+    X`, empty when its braces close on that line (or, under the `multiline` rule, an interface's within 2 blank
+    lines)."""
     issues = []
     lines = text.split("\n")
     for index, raw in enumerate(lines):
@@ -214,7 +245,7 @@ def _sync_file(path: str, text: str, models: dict[str, set[str]], count: _SyncCo
         declared = empty or _OPEN_INTERFACE.search(line)
         if declared:
             count.types += 1
-            if empty or _closes_empty(lines, index):
+            if empty or (rules.empty_interfaces == "multiline" and _closes_empty(lines, index)):
                 count.empty += 1
                 issues.append(Issue(code="SYNC001", severity="info", file=path, line=index + 1,
                                     message=f"{declared.group(1)} is empty"))
@@ -222,7 +253,7 @@ def _sync_file(path: str, text: str, models: dict[str, set[str]], count: _SyncCo
         if _TYPE_DECLARATION.search(line):
             count.types += 1
         tag = _COLUMN_TAG.search(line)
-        model = _specified_model(lines, index) if tag else None
+        model = _specified_model(lines, index, rules.sync_specification) if tag else None
         if tag is None or model is None:
             continue
         column = tag.group(1)
@@ -238,17 +269,20 @@ def _ratio_points(share: float, threshold: float) -> int:
     return min(5, round_half_up(share * 10)) if share > threshold else 0
 
 
-def schema_sync_penalty(project: Project) -> tuple[PenaltyPart, list[Issue]]:
+def schema_sync_penalty(project: Project, rules: Rules) -> tuple[PenaltyPart, list[Issue]]:
     """DTO types that are empty, and DTO properties tagged with a column (`@x-autobe-database-schema-property`)
-    that the Prisma model named by their `@x-autobe-specification` lacks; +3 when no type is found at all."""
+    that the Prisma model named by their `@x-autobe-specification` lacks; +3 when no type is found at all
+    (under the `charged` rule)."""
     tree = project.tree
     models = prisma_models([js_source(tree, path) for path in tree.prisma_schemas])
     count = _SyncCount()
-    issues = [issue for path in tree.structures for issue in _sync_file(path, js_source(tree, path), models, count)]
+    issues = [issue for path in tree.structures
+              for issue in _sync_file(path, js_source(tree, path), models, count, rules)]
     n = max(count.types, MIN_SYNC_TYPES)
     empty_threshold = min(0.25, 0.15 + max(0, n - 30) * 0.001)
     mismatch_threshold = min(0.15, 0.05 + max(0, n - 30) * 0.001)
-    raw = (NO_TYPES_PENALTY if count.types == 0 else 0) + _ratio_points(count.empty / n, empty_threshold) \
+    no_types = NO_TYPES_PENALTY if count.types == 0 and rules.missing_types == "charged" else 0
+    raw = no_types + _ratio_points(count.empty / n, empty_threshold) \
         + _ratio_points(count.mismatched / n, mismatch_threshold)
     inputs = {"types": count.types, "n": n, "emptyTypes": count.empty, "emptyRatio": count.empty / n,
               "emptyThreshold": empty_threshold, "prismaModels": len(models), "mismatchedProperties": count.mismatched,
@@ -265,16 +299,40 @@ def suggestion_penalty(suggestions: int, files: int, reported: dict[str, Metric]
                                       **(reported or {})})
 
 
-def penalties(project: Project, inputs: PenaltyInputs) -> tuple[PenaltyReport, list[Issue]]:
+def combine(parts: list[PenaltyPart], rule: str) -> PenaltyReport:
+    """The parts under one `penalty_combination`. `sequential` (AutoBe c4342ae) subtracts each from the score in
+    turn, so its total is the most the parts take (see `penalised`); `proportional` (0af7bb5) scales each part
+    to the cap and rounds it; `capped_sum` (238033a) takes min(cap, raw sum), the parts scaled for display."""
+    raw_sum = sum(p.raw for p in parts)
+    cap = CAPS[rule]
+    scale = cap / raw_sum if raw_sum > cap else 1.0
+    if rule == "proportional":
+        parts = [p.model_copy(update={"points": float(round_half_up(p.raw * scale))}) for p in parts]
+        total = float(min(cap, sum(int(p.points) for p in parts)))
+    else:
+        if rule == "capped_sum":
+            parts = [p.model_copy(update={"points": p.raw * scale}) for p in parts]
+        total = float(min(raw_sum, cap))
+    return PenaltyReport(total=total, raw_sum=raw_sum, cap=cap, parts=parts)
+
+
+def penalised(score: int, report: PenaltyReport, rule: str) -> int:
+    """The total from the score before penalties. Under `sequential` each part is subtracted in turn with the
+    score floored at 0 each time, then what the parts took beyond the cap is given back (up to 100)."""
+    if rule != "sequential":
+        return max(0, round_half_up(score - report.total))
+    for part in report.parts:
+        score = max(0, score - part.raw)
+    excess = report.raw_sum - report.cap
+    return min(100, score + excess) if excess > 0 else score
+
+
+def penalties(project: Project, inputs: PenaltyInputs, rules: Rules) -> tuple[PenaltyReport, list[Issue]]:
     files = _source_files(project)
     jsdoc, jsdoc_issues = jsdoc_penalty(project)
-    sync, sync_issues = schema_sync_penalty(project)
+    sync, sync_issues = schema_sync_penalty(project, rules)
     # AutoBe counts the de-duplicated suggestion issues of the gate and the axes, not the compiler's raw list.
     suggestions = sum(1 for issue in inputs.issues if issue.severity == "suggestion")
-    parts = [warnings_penalty(inputs.issues, files), duplication_penalty(project), jsdoc, sync,
+    parts = [warnings_penalty(inputs.issues, files, rules), duplication_penalty(project), jsdoc, sync,
              suggestion_penalty(suggestions, files, {"gateSuggestions": inputs.suggestions})]
-    raw_sum = sum(p.raw for p in parts)
-    if raw_sum > CAP:
-        parts = [p.model_copy(update={"points": p.raw * CAP / raw_sum}) for p in parts]
-    total = float(min(raw_sum, CAP))
-    return PenaltyReport(total=total, raw_sum=raw_sum, cap=CAP, parts=parts), jsdoc_issues + sync_issues
+    return combine(parts, rules.penalty_combination), jsdoc_issues + sync_issues

@@ -68,7 +68,7 @@ class ProfileEffect(_Model):
     alternative: str
     profiles: list[str]  # the known profiles with the alternative setting
     points: dict[str, int]  # axis -> its score under `setting` minus its score under `alternative` (moved axes only)
-    total: int  # the same difference for the total (penalties and gate multiplier are the same under both)
+    total: int  # the same difference for the total, penalties and gate multiplier included
 
 
 class ScoreReport(_Model):

@@ -1,12 +1,13 @@
 """Test coverage axis, counted as AutoBe's `test-coverage.evaluator.ts` counts (with `golden/url-resolver.ts`).
 
-Both sides are read from text with AutoBe's regular expressions. Routes: in each controller file, the
-first `@Controller("prefix")` and every `@TypedRoute.Get|Post|Patch|Put|Delete()` or `("path")` after
-it; a controller is its prefix. Calls: every distinct `.functional.a.b.action(` in a test file, its
-action mapped to HTTP methods, its other segments forming the path (also with the action as the last
-segment, unless the action is itself a method word). A test file is of quality when it calls an
-assertion (`expect(`, `assert(`, `toBe(`, …) or a test structure (`describe(`, `it(`, …):
-`TestValidator.equals(…)` alone is neither.
+Under AutoBe's rules both sides are read from text with its regular expressions. Routes: in each
+controller file, the first `@Controller("prefix")` and every `@TypedRoute.Get|Post|Patch|Put|Delete()` or
+`("path")` after it; a controller is its prefix. Calls: every distinct `.functional.a.b.action(` in a test
+file, its action mapped to HTTP methods, its other segments forming the path (also with the action as the
+last segment, unless the action is itself a method word). A test file is of quality when it calls an
+assertion (`expect(`, `assert(`, `toBe(`, …) or a test structure (`describe(`, `it(`, …) anywhere in its
+text, prose included: `TestValidator.equals(…)` alone is neither. The profile's rules choose the
+variants: how routes and quality are read, how controller breadth and the no-route fallback count.
 """
 
 from __future__ import annotations
@@ -15,8 +16,9 @@ import re
 from dataclasses import dataclass
 
 from scoring.axes.base import AxisResult
-from scoring.parsing import Decorator
+from scoring.parsing import Decorator, FileFacts
 from scoring.penalties import JS_SPACE, js_source
+from scoring.profiles import Rules
 from scoring.project import Project
 from scoring.report import Issue, Metric, Severity
 from scoring.rounding import ratio, round_half_up
@@ -43,7 +45,13 @@ ACTION_METHODS: dict[str, tuple[str, ...]] = {
 # Actions that never name a path segment, so a call is not also tried with the action in its path.
 METHOD_WORDS = frozenset({"at", "index", "get", "find", "search", "list", "read", "create", "store", "update", "patch",
                           "modify", "erase", "remove", "destroy", "put", "replace", "upsert"})
-FALLBACK_DISCOUNT = 0.9
+FLAT_FALLBACK_DISCOUNT = 0.9
+SLIDING_FALLBACK = (0.85, 0.1)  # multiplier 0.85 + 0.1 * score/100
+WELL_COVERED = 0.5
+ASSERTION_CALLS = frozenset({"expect", "assert", "should", "toBe", "toEqual", "toThrow", "toHaveBeenCalled",
+                             "strictEqual"})
+TEST_STRUCTURE_CALLS = frozenset({"describe", "it", "test", "beforeAll", "beforeEach", "afterAll", "afterEach"})
+VALIDATOR = "TestValidator"  # @nestia/e2e's assertions: equals, predicate, error, httpError, …
 
 
 @dataclass(frozen=True)
@@ -69,8 +77,8 @@ def path_segments(path: str) -> tuple[str, ...]:
     return tuple(s.lower() for s in path.split("/") if s and not s.startswith(":"))
 
 
-def controller_routes(project: Project) -> list[Route]:
-    """Every declared route, repeats included; a controller file without a double-quoted prefix has none."""
+def text_routes(project: Project) -> list[Route]:
+    """AutoBe's: every declared route, repeats included; a controller file without a double-quoted prefix has none."""
     routes = []
     for path in project.tree.controllers:
         text = js_source(project.tree, path)
@@ -81,6 +89,23 @@ def controller_routes(project: Project) -> list[Route]:
             suffix = match.group(2)
             full = f"{prefix.group(1)}/{suffix}" if suffix else prefix.group(1)
             routes.append(Route(match.group(1).upper(), full, prefix.group(1), path))
+    return routes
+
+
+def parsed_routes(project: Project) -> list[Route]:
+    """Routes of the parsed `@Controller` classes: every route decorator (`@Get`, `@TypedRoute.Get`, …), its path
+    in either quote, an options argument after it allowed; a controller without a path has the prefix ""."""
+    routes = []
+    for path in project.tree.controllers:
+        for cls in project.facts[path].classes:
+            controller = next((d for d in cls.decorators if d.name == "Controller"), None)
+            if controller is None:
+                continue
+            prefix = controller.path or ""
+            for method, decorator in ((route_method(d), d) for m in cls.methods for d in m.decorators):
+                if method:
+                    full = f"{prefix}/{decorator.path}" if decorator.path else prefix
+                    routes.append(Route(method, full, prefix, path))
     return routes
 
 
@@ -106,7 +131,36 @@ def sdk_targets(text: str) -> set[tuple[str, tuple[str, ...]]]:
 
 
 def is_quality_test(text: str) -> bool:
+    """AutoBe's: an assertion or test-structure pattern anywhere in the text, comments and strings included."""
     return _ASSERTION.search(text) is not None or _TEST_STRUCTURE.search(text) is not None
+
+
+def calls_a_check(facts: FileFacts) -> bool:
+    """A call in code to an assertion (`expect`, `typia.assert`, any `TestValidator.*`) or a test structure."""
+    for call in facts.calls:
+        names = call.callee.split(".")
+        if names[-1] in ASSERTION_CALLS or names[0] == VALIDATOR or call.callee in TEST_STRUCTURE_CALLS:
+            return True
+    return False
+
+
+def _unify_separators(segments: tuple[str, ...]) -> tuple[str, ...]:
+    """Nestia names a `password-resets` path segment `password_resets` in the SDK: compare them as equal."""
+    return tuple(segment.replace("-", "_") for segment in segments)
+
+
+def _breadth(shares: list[float], rule: str) -> float:
+    """Per-controller coverage as one figure: the mean share, or the share of controllers more than half covered."""
+    if rule == "mean":
+        return sum(shares) / len(shares)
+    return sum(1 for share in shares if share > WELL_COVERED) / len(shares)
+
+
+def _fallback_discount(score: int, rule: str) -> float:
+    if rule == "flat":
+        return FLAT_FALLBACK_DISCOUNT
+    base, span = SLIDING_FALLBACK
+    return base + min(score, 100) / 100 * span
 
 
 def _finding(code: str, severity: Severity, message: str) -> Issue:
@@ -114,15 +168,15 @@ def _finding(code: str, severity: Severity, message: str) -> Issue:
     return Issue(code=code, severity=severity, file="test/features/api", line=0, message=message)
 
 
-def _without_routes(tests: int, controllers: int, quality: float) -> tuple[int, list[Issue]]:
-    """AutoBe's fallback: tests per controller file and quality, discounted to 0.9."""
+def _without_routes(tests: int, controllers: int, quality: float, rule: str) -> tuple[int, list[Issue]]:
+    """AutoBe's fallback: tests per controller file and quality, discounted (flat or sliding by the rule)."""
     share = min(tests / controllers, 1) if controllers else 1
     volume = 30 if tests >= 3 * controllers else 20 if tests >= 2 * controllers else 10 if tests >= controllers else 0
     score = round_half_up(40 * share) + volume + round_half_up(30 * quality)
     issues = []
     if tests < controllers:
         issues.append(_finding("TEST002", "warning", f"only {tests} tests for {controllers} controllers"))
-    return min(100, round_half_up(score * FALLBACK_DISCOUNT)), issues
+    return min(100, round_half_up(score * _fallback_discount(score, rule))), issues
 
 
 def _route_issues(routes: list[Route], covered: list[bool], defined: set[str], tested: set[str]) -> list[Issue]:
@@ -140,38 +194,47 @@ def _route_issues(routes: list[Route], covered: list[bool], defined: set[str], t
     return issues
 
 
-def coverage_axis(project: Project) -> AxisResult:
+def coverage_axis(project: Project, rules: Rules) -> AxisResult:
     tree = project.tree
     if not tree.tests:
         return AxisResult("tests", 0, {"testFiles": 0}, [_finding("TEST001", "critical", "no test files")])
     texts = [js_source(tree, path) for path in tree.tests]
-    with_assertions = sum(1 for text in texts if is_quality_test(text))
+    if rules.test_quality == "parsed_calls":
+        with_assertions = sum(1 for path in tree.tests if calls_a_check(project.facts[path]))
+    else:
+        with_assertions = sum(1 for text in texts if is_quality_test(text))
     quality = ratio(with_assertions, len(texts))
     issues = [_finding("TEST003", "warning", f"{len(texts) - with_assertions}/{len(texts)} test files are stubs or "
                        "lack assertions")] if with_assertions < len(texts) else []
-    routes = controller_routes(project)
+    parsed = rules.routes == "parsed_decorators"
+    routes = parsed_routes(project) if parsed else text_routes(project)
     metrics: dict[str, Metric] = {"testFiles": len(texts), "assertionTests": with_assertions,
                                   "qualityRatio": quality, "totalRoutes": len(routes)}
     if not routes:
-        score, fallback_issues = _without_routes(len(texts), len(tree.controllers), quality)
+        score, fallback_issues = _without_routes(len(texts), len(tree.controllers), quality, rules.coverage_fallback)
         return AxisResult("tests", score, {**metrics, "controllers": len(tree.controllers)}, issues + fallback_issues)
     targets = set().union(*(sdk_targets(text) for text in texts))
-    covered = [(route.method, route.segments) in targets for route in routes]
+    if parsed:
+        targets = {(method, _unify_separators(path)) for method, path in targets}
+    covered = [(route.method, _unify_separators(route.segments) if parsed else route.segments) in targets
+               for route in routes]
     defined = {route.method for route in routes}
     tested = {route.method for route, hit in zip(routes, covered) if hit}
     per_controller: dict[str, list[bool]] = {}
     for route, hit in zip(routes, covered):
         per_controller.setdefault(route.controller, []).append(hit)
-    mean_controller = sum(ratio(sum(hits), len(hits)) for hits in per_controller.values()) / len(per_controller)
+    shares = [ratio(sum(hits), len(hits)) for hits in per_controller.values()]
+    breadth = _breadth(shares, rules.coverage_breadth)
     parts = {
         "routes": round_half_up(50 * ratio(sum(covered), len(routes))),
         "methods": round_half_up(15 * ratio(len(tested), len(defined))),
         "quality": round_half_up(25 * quality),
-        "perController": round_half_up(10 * mean_controller),
+        "perController": round_half_up(10 * breadth),
     }
     metrics.update({
         "coveredRoutes": sum(covered), "definedMethods": sorted(defined), "testedMethods": sorted(tested),
-        "controllersAnalyzed": len(per_controller), "meanControllerCoverage": mean_controller,
+        "controllersAnalyzed": len(per_controller), "meanControllerCoverage": sum(shares) / len(shares),
+        "controllerBreadth": breadth,
         "uncoveredRoutes": [f"{r.method} {r.path}" for r, hit in zip(routes, covered) if not hit], "points": parts,
     })
     score = min(100, sum(parts.values())) if any(covered) else 0

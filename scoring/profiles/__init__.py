@@ -19,15 +19,57 @@ StubRule = Literal["autobe", "strict"]
 
 
 class Rules(BaseModel):
-    """Rule switches: every profile file states each one, so a new switch cannot change an old profile silently."""
+    """Rule switches: every profile file states each one, so a new switch cannot change an old profile silently.
+    `scoring/PROFILES.md` says which AutoBe commit each setting follows and why benchfarm chose its own."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    stubs: StubRule = Field(
-        description="autobe: AutoBe's text rules for empty and stub bodies, blind spots included; "
-                    "strict: a random-value or mock return is a stub wherever it stands")
-    typed_prisma_client: bool = Field(
-        description="type-check against a Prisma client typed from the project's own schema (for the toolchain)")
+    stubs: StubRule = Field(description=
+        "autobe: AutoBe's text rules for empty and stub bodies, blind spots included; "
+        "strict: a random-value or mock return is a stub wherever it stands")
+    typed_prisma_client: bool = Field(description=
+        "type-check against a Prisma client typed from the project's own schema (for the toolchain)")
+    documentation: Literal["basic", "graded"] = Field(description=
+        "basic: tiered counts (AutoBe before 5b40825); graded: interpolated counts, length scaled by controllers, "
+        "graded headers and keywords, word depth, topics, README code blocks (AutoBe 5b40825)")
+    boilerplate: Literal["any_case", "upper_case_markers"] = Field(description=
+        "any_case: AutoBe's placeholder words in any case (the basic list includes 'todo'); "
+        "upper_case_markers: TODO and TBD count only in upper case")
+    test_quality: Literal["autobe_text", "parsed_calls"] = Field(description=
+        "autobe_text: AutoBe's assertion and test-structure patterns over the raw text; "
+        "parsed_calls: calls in code only, TestValidator.* counting as assertions")
+    routes: Literal["autobe_text", "parsed_decorators"] = Field(description=
+        "autobe_text: double-quoted @Controller and @TypedRoute.X paths read by AutoBe's patterns; "
+        "parsed_decorators: every route decorator as parsed, '-' and '_' equal in path segments")
+    coverage_breadth: Literal["share_over_half", "mean"] = Field(description=
+        "share_over_half: share of controllers more than half covered (AutoBe c4342ae); "
+        "mean: mean per-controller coverage (AutoBe 5b40825)")
+    coverage_fallback: Literal["flat", "sliding"] = Field(description=
+        "without routes: flat x0.9 (AutoBe c4342ae) or sliding x0.85..0.95 by score (AutoBe 5b40825)")
+    requirements_matching: Literal["names", "forms", "word_forms"] = Field(description=
+        "names: equal name or domain only (AutoBe c4342ae); forms: provider name forms, separators dropped, "
+        "containment (AutoBe a814f34); word_forms: forms with a leading verb stripped only at a word boundary")
+    requirements_scoring: Literal["tiered", "continuous"] = Field(description=
+        "tiered: provider depth and mapping penalty/bonus in tiers (AutoBe c4342ae); "
+        "continuous: both interpolated (AutoBe 5b40825)")
+    gate_multiplier: Literal["steep", "gentle"] = Field(description=
+        "steep: 0.7 + 0.3 * gate/100 (AutoBe c4342ae); gentle: 0.85 + 0.15 * gate/100 (AutoBe 0af7bb5)")
+    failed_gate: Literal["zero", "partial"] = Field(description=
+        "total when the gate fails: zero (AutoBe c4342ae) or the gate's partial credit (rubric)")
+    penalty_combination: Literal["sequential", "proportional", "capped_sum"] = Field(description=
+        "sequential: subtracted one by one, floored at 0, excess over 30 given back (AutoBe c4342ae); "
+        "proportional: parts scaled to a cap of 20 and rounded one by one (AutoBe 0af7bb5); "
+        "capped_sum: min(20, raw sum) (AutoBe 238033a)")
+    gate_charged_warnings: Literal["ts", "ts_and_prisma"] = Field(description=
+        "warning codes the warnings penalty leaves to the gate: TS only (AutoBe c4342ae) or TS and P (5b40825)")
+    missing_types: Literal["free", "charged"] = Field(description=
+        "charged: +3 schema-sync points when no DTO type is found (AutoBe 238033a)")
+    empty_interfaces: Literal["multiline", "same_line"] = Field(description=
+        "multiline: an interface whose braces close within 2 blank lines is empty (AutoBe c4342ae); "
+        "same_line: only `{}` on the declaring line (AutoBe 42f754d)")
+    sync_specification: Literal["nearby_lines", "same_comment"] = Field(description=
+        "where a tagged DTO property's Prisma model is read: the nearest @x-autobe-specification 5 lines above "
+        "or on the next line (AutoBe), or the one in the property's own comment")
 
 
 class Profile(BaseModel):

@@ -6,15 +6,18 @@ from pathlib import Path
 
 import pytest
 
+from scoring import profiles
 from scoring.axes.documentation import documentation_axis, header_count, is_boilerplate, keyword_count
 from scoring.project import Project
 from tests.scoring.scoring_trees import write_tree
+
+BASIC = profiles.load("autobe-2026.03").rules  # the basic points (AutoBe before 5b40825)
 
 PROSE = "Members keep a list of chores and mark each one done when they finish it. " * 4  # >= 200 chars, no keyword
 
 
 def axis(root: Path, files: dict[str, str]):
-    return documentation_axis(Project.load(write_tree(root, files)))
+    return documentation_axis(Project.load(write_tree(root, files)), BASIC)
 
 
 def test_only_files_directly_in_docs_analysis_named_md_or_json_are_documents(tmp_path: Path) -> None:
@@ -71,12 +74,13 @@ def test_keywords_are_whole_words_in_any_case(text: str, count: int) -> None:
      (" Section TBD.", True), (" Lorem Ipsum dolor.", True), (" A placeholders list.", False)],
 )
 def test_boilerplate_phrases_in_any_case_as_whole_words(addition: str, boilerplate: bool) -> None:
-    assert is_boilerplate(PROSE + addition) is boilerplate
+    assert is_boilerplate(PROSE + addition, BASIC) is boilerplate
 
 
 @pytest.mark.parametrize(("chars", "boilerplate"), [(199, True), (200, False)])
 def test_a_document_under_200_characters_once_trimmed_is_boilerplate(chars: int, boilerplate: bool) -> None:
-    assert is_boilerplate("\n\ufeff  " + "x" * chars + "  \n\n") is boilerplate  # the BOM is JavaScript whitespace
+    # the BOM is JavaScript whitespace
+    assert is_boilerplate("\n\ufeff  " + "x" * chars + "  \n\n", BASIC) is boilerplate
 
 
 def test_a_todo_app_loses_the_boilerplate_points(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from scoring import profiles
 from scoring.axes.documentation import documentation_axis
 from scoring.axes.requirements import requirements_axis
 from scoring.axes.testcov import coverage_axis
@@ -22,6 +23,8 @@ from scoring.penalties import duplication_penalty, jsdoc_penalty, schema_sync_pe
 from scoring.project import Project
 
 FIXTURE = Path(__file__).parent / "fixtures" / "autobe_rules_todo"
+MARCH = profiles.load("autobe-2026.03").rules  # basic documentation points
+APRIL = profiles.load("autobe-2026.04").rules
 
 
 @pytest.fixture(scope="module")
@@ -30,7 +33,7 @@ def project() -> Project:
 
 
 def test_documentation(project: Project) -> None:
-    result = documentation_axis(project)
+    result = documentation_axis(project, MARCH)
     assert (result.metrics["docsFiles"], result.metrics["totalChars"]) == (2, 719)
     assert result.metrics["points"] == {
         "docsFolder": 20, "readme": 10, "docsCount": 5, "volume": 0, "structure": 5, "requirementLanguage": 5,
@@ -41,12 +44,12 @@ def test_documentation(project: Project) -> None:
 
 
 def test_requirements(project: Project) -> None:
-    result = requirements_axis(project)
+    result = requirements_axis(project, APRIL)
     assert (result.score, result.metrics["mappingRatio"], result.issues) == (100, 1.0, [])
 
 
 def test_test_coverage(project: Project) -> None:
-    result = coverage_axis(project)
+    result = coverage_axis(project, APRIL)
     m = result.metrics
     assert (m["totalRoutes"], m["coveredRoutes"], m["assertionTests"], m["meanControllerCoverage"]) == (7, 4, 2, 0.55)
     assert m["points"] == {"routes": 29, "methods": 9, "quality": 17, "perController": 6}
@@ -57,7 +60,7 @@ def test_test_coverage(project: Project) -> None:
 
 
 def test_penalty_counts(project: Project) -> None:
-    sync, sync_issues = schema_sync_penalty(project)
+    sync, sync_issues = schema_sync_penalty(project, APRIL)
     counts = (sync.inputs["types"], sync.inputs["emptyTypes"], sync.inputs["mismatchedProperties"], sync.raw)
     assert counts == (3, 1, 1, 1)
     assert [(i.code, i.line) for i in sync_issues] == [("SYNC002", 24), ("SYNC001", 35)]

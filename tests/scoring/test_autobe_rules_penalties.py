@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from scoring import profiles
 from scoring.penalties import duplicate_blocks, prisma_models, schema_sync_penalty
 from scoring.project import Project
 from tests.scoring.scoring_trees import SCHEMA, write_tree
+
+MARCH = profiles.load("autobe-2026.03").rules  # multi-line empty interfaces, no +3 without types
 
 
 def run(count: int, tag: str = "") -> list[str]:
@@ -76,7 +79,7 @@ ORDERS = {"prisma/schema/orders.prisma": "model orders {\n  id    String @id\n  
 
 def mismatches(root: Path, structure: str, schema: dict[str, str] | None = None) -> int:
     files = {"src/api/structures/IItem.ts": structure, **SCHEMA, **(schema or {})}
-    part, _ = schema_sync_penalty(Project.load(write_tree(root, files)))
+    part, _ = schema_sync_penalty(Project.load(write_tree(root, files)), MARCH)
     return part.inputs["mismatchedProperties"]
 
 
@@ -125,6 +128,6 @@ def test_prisma_models_are_read_line_by_line() -> None:
      ("export type Id = string;\nexport const x = 1;\n", 1, 0), ("const y = 2;\n", 0, 0)],
 )
 def test_types_are_counted_line_by_line(tmp_path: Path, structure: str, types: int, empty: int) -> None:
-    part, _ = schema_sync_penalty(Project.load(write_tree(tmp_path, {"src/api/structures/IA.ts": structure})))
+    part, _ = schema_sync_penalty(Project.load(write_tree(tmp_path, {"src/api/structures/IA.ts": structure})), MARCH)
     assert (part.inputs["types"], part.inputs["emptyTypes"]) == (types, empty)
-    assert part.raw == (3 if types == 0 else 0)  # 1 empty type of n = 10 is 0.1, not above 0.15
+    assert part.raw == 0  # 1 empty type of n = 10 is 0.1, not above 0.15; no +3 without types in March

@@ -6,16 +6,20 @@ from pathlib import Path
 
 import pytest
 
+from scoring import profiles
 from scoring.axes.requirements import controller_key, domain, keys_match, provider_keys, requirements_axis
 from scoring.project import Project
 from tests.scoring.scoring_trees import write_tree
+
+APRIL = profiles.load("autobe-2026.04").rules  # provider name forms, containment
+MARCH = profiles.load("autobe-2026.03").rules  # tiered mapping penalty
 
 STUB = "export const x = 1;\n"
 
 
 def mapped(root: Path, controller: str, provider: str) -> bool:
     files = {f"src/controllers/{controller}.ts": STUB, f"src/providers/{provider}.ts": STUB}
-    return requirements_axis(Project.load(write_tree(root, files))).metrics["mappingRatio"] == 1.0
+    return requirements_axis(Project.load(write_tree(root, files)), APRIL).metrics["mappingRatio"] == 1.0
 
 
 @pytest.mark.parametrize(
@@ -48,7 +52,7 @@ def test_keys_and_domains() -> None:
                                               ("docs/analysis/sub/a.md", 0), ("docs/ERD.md", 0)])
 def test_requirements_documents_are_files_directly_in_docs_analysis(tmp_path: Path, path: str, points: int) -> None:
     files = {"src/controllers/ItemsController.ts": STUB, "src/providers/getItems.ts": STUB, path: "# A\n"}
-    result = requirements_axis(Project.load(write_tree(tmp_path, files)))
+    result = requirements_axis(Project.load(write_tree(tmp_path, files)), APRIL)
     assert result.metrics["points"]["analysisDocs"] == points
 
 
@@ -59,5 +63,5 @@ def test_below_a_third_only_the_steep_mapping_penalty_applies(tmp_path: Path, ma
     names = ["Alpha", "Bravo", "Charlie", "Delta", "Echo"][:total]
     files = {f"src/controllers/{n}Controller.ts": STUB for n in names}
     files.update({f"src/providers/get{n}.ts": STUB for n in names[:mapped_count]})
-    result = requirements_axis(Project.load(write_tree(tmp_path, files)))
+    result = requirements_axis(Project.load(write_tree(tmp_path, files)), MARCH)
     assert result.metrics["points"]["mappingPenalty"] == penalty

@@ -6,9 +6,13 @@ from pathlib import Path
 
 import pytest
 
+from scoring import profiles
 from scoring.axes.testcov import coverage_axis, is_quality_test, sdk_targets
 from scoring.project import Project
 from tests.scoring.scoring_trees import write_tree
+
+APRIL = profiles.load("autobe-2026.04").rules  # routes and quality as AutoBe's text patterns read them, mean breadth
+MARCH = profiles.load("autobe-2026.03").rules  # the flat ×0.9 fallback
 
 BODY = "return work(id);"
 
@@ -25,10 +29,10 @@ def e2e(*calls: str, check: str = "typia.assert(output);") -> str:
     return f"export async function test_api_case(connection: api.IConnection) {{\n{lines}  {check}\n}}\n"
 
 
-def axis(root: Path, controllers: dict[str, str], tests: dict[str, str]):
+def axis(root: Path, controllers: dict[str, str], tests: dict[str, str], rules=APRIL):
     files = {**{f"src/controllers/{name}.ts": text for name, text in controllers.items()},
              **{f"test/features/api/{name}.ts": text for name, text in tests.items()}}
-    return coverage_axis(Project.load(write_tree(root, files)))
+    return coverage_axis(Project.load(write_tree(root, files)), rules)
 
 
 @pytest.mark.parametrize(
@@ -121,6 +125,6 @@ def test_without_routes_each_part_is_rounded_before_the_discount(tmp_path: Path,
     # 16 controller files, no route: round(40 * 1/16) = 3 (2.5 half-up) + 0 + 30 -> round(0.9 * 33) = 30,
     # where discounting the unrounded 32.5 would give 29; 2 tests: 5 + 0 + 30 -> round(31.5) = 32.
     controllers = {f"C{i}": "export class C {}\n" for i in range(16)}
-    result = axis(tmp_path, controllers, {f"t{i}": e2e("x.create") for i in range(tests)})
+    result = axis(tmp_path, controllers, {f"t{i}": e2e("x.create") for i in range(tests)}, MARCH)
     assert (result.metrics["totalRoutes"], result.score) == (0, score)
     assert [i.code for i in result.issues] == ["TEST002"]

@@ -52,10 +52,15 @@ def test_shipped_profiles() -> None:
         "documentation": 5, "requirements": 10, "tests": 20, "logic": 30, "api": 15, "golden": 20}
     assert {p.id: (p.rules.stubs, p.rules.typed_prisma_client) for p in by_id.values()} == {
         "autobe-2026.03": ("autobe", False), "autobe-2026.04": ("autobe", False), BENCHFARM: ("strict", True)}
+    # The switches the AutoBe generations differ on (test_profile_variants* pins each on both sides).
+    march, april = by_id["autobe-2026.03"].rules, by_id["autobe-2026.04"].rules
+    assert {name for name in profiles.Rules.model_fields if getattr(march, name) != getattr(april, name)} == {
+        "documentation", "coverage_breadth", "coverage_fallback", "requirements_matching", "requirements_scoring",
+        "gate_multiplier", "failed_gate", "penalty_combination", "gate_charged_warnings", "empty_interfaces"}
 
 
 VALID = {"id": "x", "description": "d", "weights": dict.fromkeys(profiles.AXES, 1),
-         "rules": {"stubs": "strict", "typed_prisma_client": True}}
+         "rules": profiles.load(BENCHFARM).rules.model_dump()}
 
 
 @pytest.mark.parametrize(
@@ -68,6 +73,8 @@ VALID = {"id": "x", "description": "d", "weights": dict.fromkeys(profiles.AXES, 
         ({"rules": None}, "field rules: Field required"),
         ({"rules": {"stubs": "lenient", "typed_prisma_client": True}}, "field rules.stubs: Input should be 'autobe' or 'strict'"),
         ({"rules": {"stubs": "strict"}}, "field rules.typed_prisma_client: Field required"),
+        ({"rules": {**VALID["rules"], "routes": "regex"}},
+         "field rules.routes: Input should be 'autobe_text' or 'parsed_decorators'"),
         ({"rules": {**VALID["rules"], "golden": True}}, "field rules.golden: Extra inputs are not permitted"),
     ],
 )
@@ -81,7 +88,7 @@ def test_bad_profile_files_name_file_and_field(tmp_path: Path, change: dict, err
 
 def test_a_valid_file_loads_and_a_missing_one_is_named(tmp_path: Path) -> None:
     (tmp_path / "x.json").write_text(json.dumps(VALID))
-    assert profiles.load("x", tmp_path).rules.stubs == "strict"
+    assert profiles.load("x", tmp_path).rules == profiles.load(BENCHFARM).rules
     with pytest.raises(ValueError, match=r"unknown profile 'nope'; available: x$"):
         profiles.load("nope", tmp_path)
 
@@ -103,8 +110,12 @@ def test_mocks_are_invisible_to_autobe(mocked, complete) -> None:
     assert mock.total >= real.total
 
 
+def stub_effect(report: ScoreReport):
+    return next(effect for effect in report.profile_effects if effect.rule == "stubs")
+
+
 def test_report_names_what_the_stub_rule_changed(mocked) -> None:
-    strict, = mocked[BENCHFARM].profile_effects  # typed_prisma_client differs too, but is not measured
+    strict = stub_effect(mocked[BENCHFARM])  # typed_prisma_client differs too, but is not measured
     assert (strict.rule, strict.setting, strict.alternative) == ("stubs", "strict", "autobe")
     assert strict.profiles == ["autobe-2026.03", "autobe-2026.04"]
     assert strict.points == {"api": -100, "logic": -56}
@@ -114,22 +125,24 @@ def test_report_names_what_the_stub_rule_changed(mocked) -> None:
     raw = sum(score * weights[axis] for axis, score in lenient.items()) / sum(weights[axis] for axis in lenient)
     assert report.penalties is not None
     assert strict.total == report.total - round_half_up(round_half_up(raw * report.multiplier) - report.penalties.total)
-    autobe, = mocked[AUTOBE].profile_effects
+    autobe = stub_effect(mocked[AUTOBE])
     assert (autobe.setting, autobe.alternative, autobe.profiles) == ("autobe", "strict", [BENCHFARM])
     assert autobe.points == {"api": 100, "logic": 56}
 
 
 def test_no_effect_is_listed_where_the_rules_agree(complete) -> None:
-    assert complete[AUTOBE].profile_effects == [] and complete[BENCHFARM].profile_effects == []
-    assert axis_scores(complete[AUTOBE]) == axis_scores(complete[BENCHFARM])
+    # Without a stub, the stub rules agree: no effect of theirs, the same logic and API scores.
+    assert all(effect.rule != "stubs" for report in complete.values() for effect in report.profile_effects)
+    assert {axis: score for axis, score in axis_scores(complete[AUTOBE]).items() if axis in ("logic", "api")} == {
+        axis: score for axis, score in axis_scores(complete[BENCHFARM]).items() if axis in ("logic", "api")}
 
 
 def test_json_report_names_profile_and_effects(mocked) -> None:
     data = json.loads(mocked[BENCHFARM].to_json())
     assert data["profile"] == BENCHFARM and "weights" not in data
-    assert data["profileEffects"] == [{"rule": "stubs", "setting": "strict", "alternative": "autobe",
-                                       "profiles": ["autobe-2026.03", "autobe-2026.04"],
-                                       "points": {"api": -100, "logic": -56}, "total": mocked[BENCHFARM].profile_effects[0].total}]
+    stubs = {"rule": "stubs", "setting": "strict", "alternative": "autobe", "profiles": ["autobe-2026.03", "autobe-2026.04"],
+             "points": {"api": -100, "logic": -56}, "total": stub_effect(mocked[BENCHFARM]).total}
+    assert stubs in data["profileEffects"]
     text = mocked[BENCHFARM].to_json()
     assert ScoreReport.model_validate_json(text).to_json() == text
 
@@ -145,7 +158,7 @@ def test_readable_breakdown_names_profile_and_effects(mocked) -> None:
     console = Console(record=True, width=200)
     render(mocked[BENCHFARM], console)
     text = console.export_text()
-    effect = mocked[BENCHFARM].profile_effects[0]
+    effect = stub_effect(mocked[BENCHFARM])
     assert "Axes (profile benchfarm-2026.12)" in text
-    assert (f"rule stubs=strict (not autobe as in autobe-2026.03, autobe-2026.04): api -100, logic -56; "
+    assert (f"rule stubs=strict (not autobe as in autobe-2026.03, autobe-2026.04): api -100, logic -56, "
             f"total {effect.total:+d}") in text

@@ -7,16 +7,19 @@ from pathlib import Path
 
 import pytest
 
+from scoring import profiles
 from scoring.axes.documentation import documentation_axis
 from scoring.project import Project
 from tests.scoring.scoring_trees import write_tree
+
+BASIC = profiles.load("autobe-2026.03").rules  # the basic points (AutoBe before 5b40825)
 
 KEYWORDS_5 = "The system shall expose an endpoint; the database schema must keep one table per entity."
 PROSE = "Plain prose describing what the app offers to its members in some detail. " * 4  # >= 200 chars
 
 
 def axis(root: Path, files: dict[str, str]):
-    return documentation_axis(Project.load(write_tree(root, files)))
+    return documentation_axis(Project.load(write_tree(root, files)), BASIC)
 
 
 def test_nothing_to_read_scores_zero(tmp_path: Path) -> None:

@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from scoring import profiles
 from scoring.penalties import (
     PenaltyInputs,
     duplication_penalty,
@@ -20,6 +21,9 @@ from scoring.project import Project
 from scoring.report import Issue
 from tests.scoring.scoring_trees import SCHEMA, write_tree
 
+APRIL = profiles.load("autobe-2026.04").rules
+BENCHFARM = profiles.load("benchfarm-2026.12").rules  # +3 without DTO types; min(20, raw sum)
+
 
 def issues(count: int, code: str = "L101", severity: str = "warning", message: str = "m") -> list[Issue]:
     return [Issue(code=code, severity=severity, file=f"src/f{i}.ts", line=1, message=message)  # type: ignore[arg-type]
@@ -32,14 +36,14 @@ def issues(count: int, code: str = "L101", severity: str = "warning", message: s
 )
 def test_warnings_threshold_scales_with_project_size(count: int, files: int, raw: int) -> None:
     # threshold 0.2 up to 50 files, +0.001 per file beyond, at most 0.35
-    assert warnings_penalty(issues(count), files).raw == raw
+    assert warnings_penalty(issues(count), files, APRIL).raw == raw
 
 
 def test_gate_penalised_glue_and_info_issues_are_not_warnings() -> None:
     counted = issues(5, code="TS2322") + issues(5, code="P002") + issues(5, severity="info") \
         + issues(5, message="PlainFetcher.fetch is deprecated")
-    assert warnings_penalty(counted, 1).inputs["warnings"] == 0
-    assert warnings_penalty(issues(5, code="TSX1") + issues(5, code="P2X"), 1).inputs["warnings"] == 10
+    assert warnings_penalty(counted, 1, APRIL).inputs["warnings"] == 0
+    assert warnings_penalty(issues(5, code="TSX1") + issues(5, code="P2X"), 1, APRIL).inputs["warnings"] == 10
 
 
 def shared_lines(count: int) -> str:
@@ -85,7 +89,7 @@ def test_jsdoc_counts_namespaced_interfaces_and_controller_classes(tmp_path: Pat
 
 
 def test_no_dto_types_costs_three(tmp_path: Path) -> None:
-    part, _ = schema_sync_penalty(Project.load(write_tree(tmp_path, {"src/providers/p.ts": "export const p = 1;\n"})))
+    part, _ = schema_sync_penalty(Project.load(write_tree(tmp_path, {"src/providers/p.ts": "export const p = 1;\n"})), BENCHFARM)
     assert part.raw == 3
 
 
@@ -117,7 +121,7 @@ def dto_files(good: int, empty: int, mismatched: int) -> dict[str, str]:
     ],
 )
 def test_schema_sync(tmp_path: Path, good: int, empty: int, mismatched: int, raw: int) -> None:
-    part, found = schema_sync_penalty(Project.load(write_tree(tmp_path, dto_files(good, empty, mismatched))))
+    part, found = schema_sync_penalty(Project.load(write_tree(tmp_path, dto_files(good, empty, mismatched))), APRIL)
     assert part.raw == raw
     assert sum(1 for i in found if i.code == "SYNC002") == mismatched
     assert sum(1 for i in found if i.code == "SYNC001") == empty
@@ -135,14 +139,14 @@ def test_suggestion_overflow(suggestions: int, files: int, raw: int) -> None:
 def test_suggestion_overflow_counts_the_deduplicated_suggestion_issues(tmp_path: Path) -> None:
     project = Project.load(write_tree(tmp_path, {"src/controllers/C.ts": "/** C. */\nexport class C {}\n"}))
     suggestions = issues(575, code="TS2339", severity="suggestion")
-    report, _ = penalties(project, PenaltyInputs(issues=suggestions, suggestions=9))
+    report, _ = penalties(project, PenaltyInputs(issues=suggestions, suggestions=9), APRIL)
     part = next(p for p in report.parts if p.id == "suggestions")
     assert (part.raw, part.inputs["suggestions"], part.inputs["gateSuggestions"]) == (1, 575, 9)
 
 
 def test_parts_are_scaled_down_to_the_cap(tmp_path: Path) -> None:
     project = Project.load(write_tree(tmp_path, {"src/controllers/C.ts": "export class C {}\n"}))
-    report, _ = penalties(project, PenaltyInputs(issues=issues(400), suggestions=0))
+    report, _ = penalties(project, PenaltyInputs(issues=issues(400), suggestions=0), BENCHFARM)
     raws = {p.id: p.raw for p in report.parts}
     assert raws == {"warnings": 20, "duplication": 0, "missingJsdoc": 5, "schemaSync": 3, "suggestions": 0}
     assert (report.raw_sum, report.total) == (28, 20.0)

@@ -7,9 +7,12 @@ from pathlib import Path
 
 import pytest
 
+from scoring import profiles
 from scoring.axes.requirements import controller_key, keys_match, provider_keys, requirements_axis
 from scoring.project import Project
 from tests.scoring.scoring_trees import write_tree
+
+MARCH = profiles.load("autobe-2026.03").rules  # equal names or domains; tiered points
 
 STUB = "export const x = 1;\n"
 
@@ -17,7 +20,7 @@ STUB = "export const x = 1;\n"
 def axis(root: Path, controllers: list[str], providers: list[str], extra: dict[str, str] | None = None):
     files = {f"src/controllers/{name}.ts": STUB for name in controllers}
     files.update({f"src/providers/{name}.ts": STUB for name in providers})
-    return requirements_axis(Project.load(write_tree(root, {**files, **(extra or {})})))
+    return requirements_axis(Project.load(write_tree(root, {**files, **(extra or {})})), MARCH)
 
 
 @pytest.mark.parametrize(

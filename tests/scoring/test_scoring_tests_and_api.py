@@ -7,10 +7,14 @@ from pathlib import Path
 import pytest
 
 from scoring.axes.api import api_axis
+from scoring import profiles
 from scoring.axes.testcov import action_methods, coverage_axis
 from scoring.profiles import StubRule
 from scoring.project import Project
 from tests.scoring.scoring_trees import controller_file, write_tree
+
+APRIL = profiles.load("autobe-2026.04").rules  # routes and quality as AutoBe's text patterns read them, mean breadth
+MARCH = profiles.load("autobe-2026.03").rules  # the flat ×0.9 fallback
 
 PROVIDER_IMPORT = 'import { work } from "../providers/work";\n'
 REAL = "try {\n      return await work(id);\n    } catch (error) {\n      throw error;\n    }"
@@ -47,11 +51,11 @@ def test_action_names_map_to_http_methods(action: str, methods: set[str]) -> Non
 
 
 def test_no_tests_scores_zero(tmp_path: Path) -> None:
-    assert coverage_axis(project(tmp_path, {})).score == 0
+    assert coverage_axis(project(tmp_path, {}), APRIL).score == 0
 
 
 def test_nothing_covered_scores_zero_even_with_assertions(tmp_path: Path) -> None:
-    result = coverage_axis(project(tmp_path, {"t": sdk_test("orders.create")}))
+    result = coverage_axis(project(tmp_path, {"t": sdk_test("orders.create")}), APRIL)
     assert (result.metrics["coveredRoutes"], result.score) == (0, 0)
 
 
@@ -59,7 +63,7 @@ def test_route_method_and_controller_coverage(tmp_path: Path) -> None:
     # create -> POST items; at -> GET items/:id; join -> POST auth/user/join (action as last segment).
     # The index route is PATCH: "index" means GET, so it stays uncovered.
     tests = {"a": sdk_test("items.create", "items.at"), "b": sdk_test("auth.user.join", assertion=False)}
-    result = coverage_axis(project(tmp_path, tests))
+    result = coverage_axis(project(tmp_path, tests), APRIL)
     m = result.metrics
     assert (m["totalRoutes"], m["coveredRoutes"]) == (7, 3)
     assert (m["definedMethods"], m["testedMethods"]) == (["DELETE", "GET", "PATCH", "POST", "PUT"], ["GET", "POST"])
@@ -73,7 +77,7 @@ def test_route_method_and_controller_coverage(tmp_path: Path) -> None:
 
 
 def test_update_covers_put_or_patch(tmp_path: Path) -> None:
-    result = coverage_axis(project(tmp_path, {"a": sdk_test("items.update")}))
+    result = coverage_axis(project(tmp_path, {"a": sdk_test("items.update")}), APRIL)
     assert result.metrics["coveredRoutes"] == 2  # PUT items/:id and PATCH items (parameters ignored)
 
 
@@ -83,7 +87,7 @@ def test_update_covers_put_or_patch(tmp_path: Path) -> None:
 )
 def test_without_routes(tmp_path: Path, tests: int, expected: int) -> None:
     controllers = {f"src/controllers/C{i}Controller.ts": "export class C {}\n" for i in range(2)}
-    result = coverage_axis(project(tmp_path, {f"t{i}": sdk_test() for i in range(tests)}, controllers))
+    result = coverage_axis(project(tmp_path, {f"t{i}": sdk_test() for i in range(tests)}, controllers), MARCH)
     assert result.metrics["totalRoutes"] == 0
     assert result.score == expected
 
@@ -94,7 +98,7 @@ def test_assertion_styles(tmp_path: Path) -> None:
         "describe": "describe('x', () => {});", "none": "console.log(a);",
     }
     tests = {name: f"const a = 1;\n{body}\n" for name, body in styles.items()}
-    result = coverage_axis(project(tmp_path, {**tests, "cover": sdk_test("items.create", assertion=False)}))
+    result = coverage_axis(project(tmp_path, {**tests, "cover": sdk_test("items.create", assertion=False)}), APRIL)
     assert result.metrics["qualityRatio"] == pytest.approx(4 / 6)
 
 
