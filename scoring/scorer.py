@@ -32,8 +32,7 @@ STATIC_AXES: dict[str, Callable[[Project, Rules], AxisResult]] = {
     "api": lambda project, rules: api_axis(project, rules.stubs),
 }
 # The rule switches a report measures, each with the axes it moves; the penalty switches move the penalties,
-# `gate_multiplier` the multiplier, `failed_gate` the total of a failed gate. Not measured: the typed Prisma
-# client, which acts on the type check (not run twice for a report).
+# `gate_multiplier` the multiplier, `failed_gate` the total of a failed gate.
 AXIS_SWITCHES: dict[str, tuple[str, ...]] = {
     "stubs": ("logic", "api"),
     "documentation": ("documentation",), "boilerplate": ("documentation",),

@@ -27,8 +27,6 @@ class Rules(BaseModel):
     stubs: StubRule = Field(description=
         "autobe: AutoBe's text rules for empty and stub bodies, blind spots included; "
         "strict: a random-value or mock return is a stub wherever it stands")
-    typed_prisma_client: bool = Field(description=
-        "type-check against a Prisma client typed from the project's own schema (for the toolchain)")
     documentation: Literal["basic", "graded"] = Field(description=
         "basic: tiered counts (AutoBe before 5b40825); graded: interpolated counts, length scaled by controllers, "
         "graded headers and keywords, word depth, topics, README code blocks (AutoBe 5b40825)")

@@ -50,8 +50,8 @@ def test_shipped_profiles() -> None:
         "documentation": 5, "requirements": 20, "tests": 20, "logic": 30, "api": 10, "golden": 15}
     assert by_id[BENCHFARM].weights == {
         "documentation": 5, "requirements": 10, "tests": 20, "logic": 30, "api": 15, "golden": 20}
-    assert {p.id: (p.rules.stubs, p.rules.typed_prisma_client) for p in by_id.values()} == {
-        "autobe-2026.03": ("autobe", False), "autobe-2026.04": ("autobe", False), BENCHFARM: ("strict", True)}
+    assert {p.id: p.rules.stubs for p in by_id.values()} == {
+        "autobe-2026.03": "autobe", "autobe-2026.04": "autobe", BENCHFARM: "strict"}
     # The switches the AutoBe generations differ on (test_profile_variants* pins each on both sides).
     march, april = by_id["autobe-2026.03"].rules, by_id["autobe-2026.04"].rules
     assert {name for name in profiles.Rules.model_fields if getattr(march, name) != getattr(april, name)} == {
@@ -71,8 +71,8 @@ VALID = {"id": "x", "description": "d", "weights": dict.fromkeys(profiles.AXES, 
         ({"id": "y"}, "field id is 'y', expected the file stem 'x'"),
         ({"description": None}, "field description: Field required"),  # None: left out of the file
         ({"rules": None}, "field rules: Field required"),
-        ({"rules": {"stubs": "lenient", "typed_prisma_client": True}}, "field rules.stubs: Input should be 'autobe' or 'strict'"),
-        ({"rules": {"stubs": "strict"}}, "field rules.typed_prisma_client: Field required"),
+        ({"rules": {**VALID["rules"], "stubs": "lenient"}}, "field rules.stubs: Input should be 'autobe' or 'strict'"),
+        ({"rules": {"stubs": "strict"}}, "field rules.documentation: Field required"),
         ({"rules": {**VALID["rules"], "routes": "regex"}},
          "field rules.routes: Input should be 'autobe_text' or 'parsed_decorators'"),
         ({"rules": {**VALID["rules"], "golden": True}}, "field rules.golden: Extra inputs are not permitted"),
@@ -115,7 +115,7 @@ def stub_effect(report: ScoreReport):
 
 
 def test_report_names_what_the_stub_rule_changed(mocked) -> None:
-    strict = stub_effect(mocked[BENCHFARM])  # typed_prisma_client differs too, but is not measured
+    strict = stub_effect(mocked[BENCHFARM])
     assert (strict.rule, strict.setting, strict.alternative) == ("stubs", "strict", "autobe")
     assert strict.profiles == ["autobe-2026.03", "autobe-2026.04"]
     assert strict.points == {"api": -100, "logic": -56}
