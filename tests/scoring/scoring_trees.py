@@ -70,3 +70,16 @@ def minimal_project(root: Path, extra: dict[str, str] | None = None, *, schema: 
 def filler_sources(count: int, start: int = 0) -> dict[str, str]:
     """`count` trivial, valid src/utils files, to set a project's file count for ratio thresholds."""
     return {f"src/utils/u{i:03d}.ts": f"export const u{i:03d} = {i};\n" for i in range(start, start + count)}
+
+
+def decorated_controller(prefix: str, *routes: str, quote: str = '"', body: str = "return work(id);") -> str:
+    """A controller whose routes are given as decorator source, e.g. `@TypedRoute.Get(":id")`."""
+    methods = "".join(f"  {route}\n  public async m{i}(id: string) {{\n    {body}\n  }}\n"
+                      for i, route in enumerate(routes))
+    return f"@Controller({quote}{prefix}{quote})\nexport class C {{\n{methods}}}\n"
+
+
+def sdk_test(*calls: str, check: str = "typia.assert(output);") -> str:
+    """An e2e test file calling the SDK functions `calls` (e.g. `items.create`), then `check`."""
+    lines = "".join(f"  const output = await api.functional.{call}(connection, {{}});\n" for call in calls)
+    return f"export async function test_api_case(connection: api.IConnection) {{\n{lines}  {check}\n}}\n"

@@ -9,24 +9,12 @@ import pytest
 from scoring import profiles
 from scoring.axes.testcov import coverage_axis, is_quality_test, sdk_targets
 from scoring.project import Project
+from tests.scoring.scoring_trees import decorated_controller as controller
+from tests.scoring.scoring_trees import sdk_test as e2e
 from tests.scoring.scoring_trees import write_tree
 
 APRIL = profiles.load("autobe-2026.04").rules  # routes and quality as AutoBe's text patterns read them, mean breadth
 MARCH = profiles.load("autobe-2026.03").rules  # the flat ×0.9 fallback
-
-BODY = "return work(id);"
-
-
-def controller(prefix: str, *routes: str) -> str:
-    """A controller whose routes are given as decorator source, e.g. `@TypedRoute.Get(":id")`."""
-    methods = "".join(f"  {route}\n  public async m{i}(id: string) {{\n    {BODY}\n  }}\n"
-                      for i, route in enumerate(routes))
-    return f'@Controller("{prefix}")\nexport class C {{\n{methods}}}\n'
-
-
-def e2e(*calls: str, check: str = "typia.assert(output);") -> str:
-    lines = "".join(f"  const output = await api.functional.{call}(connection, {{}});\n" for call in calls)
-    return f"export async function test_api_case(connection: api.IConnection) {{\n{lines}  {check}\n}}\n"
 
 
 def axis(root: Path, controllers: dict[str, str], tests: dict[str, str], rules=APRIL):

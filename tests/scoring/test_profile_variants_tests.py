@@ -12,20 +12,11 @@ from scoring import profiles
 from scoring.axes.base import AxisResult
 from scoring.axes.testcov import coverage_axis
 from scoring.project import Project
+from tests.scoring.scoring_trees import decorated_controller as controller
+from tests.scoring.scoring_trees import sdk_test as e2e
 from tests.scoring.scoring_trees import write_tree
 
 MARCH, APRIL, BENCHFARM = (profiles.load(p).rules for p in ("autobe-2026.03", "autobe-2026.04", "benchfarm-2026.12"))
-
-
-def controller(prefix: str, *routes: str, quote: str = '"') -> str:
-    methods = "".join(f"  {route}\n  public async m{i}(id: string) {{\n    return work(id);\n  }}\n"
-                      for i, route in enumerate(routes))
-    return f"@Controller({quote}{prefix}{quote})\nexport class C {{\n{methods}}}\n"
-
-
-def e2e(*calls: str, check: str = "typia.assert(output);") -> str:
-    lines = "".join(f"  const output = await api.functional.{call}(connection, {{}});\n" for call in calls)
-    return f"export async function test_api_case(connection: api.IConnection) {{\n{lines}  {check}\n}}\n"
 
 
 def axis(root: Path, controllers: dict[str, str], tests: dict[str, str], rules) -> AxisResult:
