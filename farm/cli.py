@@ -12,35 +12,55 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
-import yaml
-from celery import Celery
 from rich.console import Console
-from rich.live import Live
+from typer.core import TyperCommand, TyperGroup
 
 import scoring.cli as scoring_cli
 from farm import cli_spend, config, keys
-from farm.budget import BudgetError
-from farm.conformance import Conformance
-from farm.embedded import EmbeddedFarm
-from farm.exporter import MULTIPROC_ENV
-from farm.leaderboard.cli import register as register_leaderboard
-from farm.ledger import Ledger
-from farm.manifest import Manifest, diff
-from farm.preflight import preflight
-from farm.queueing import make_celery
-from farm.roundfile import LoadedRound, RoundFileError, load_round, parse_round
-from farm.scheduler import SubmitRefused, cancel, plan_jobs, resume, submit
-from farm.status import render, snapshot
-from farm.store import LocalStore, Store, open_store
+
+# The rest of the farm (Celery, Redis, the OpenAI client, the phases, the leaderboard) is imported by
+# the commands that use it: `farm score` must start scoring without paying for it.
+if TYPE_CHECKING:
+    from celery import Celery
+
+    from farm.conformance import Conformance
+    from farm.embedded import EmbeddedFarm
+    from farm.ledger import Ledger
+    from farm.roundfile import LoadedRound
+    from farm.store import Store
+
+
+class _FarmCommands(TyperGroup):
+    """The farm's commands, with `leaderboard` and `compare` mounted when first asked for (click's lazy
+    subcommands): their module cannot be imported without the whole leaderboard package."""
+
+    def _mount_leaderboard(self) -> None:
+        if "leaderboard" in self.commands:
+            return
+        from farm.leaderboard.cli import register
+
+        board = typer.Typer()
+        register(board)
+        # Ahead of the others, where they were registered before: `farm --help` keeps its order.
+        self.commands = {**typer.main.get_group(board).commands, **self.commands}
+
+    def list_commands(self, ctx: typer.Context) -> list[str]:
+        self._mount_leaderboard()
+        return super().list_commands(ctx)
+
+    def get_command(self, ctx: typer.Context, cmd_name: str) -> TyperCommand | TyperGroup | None:
+        if cmd_name not in self.commands:  # theirs, or a typo to suggest a command for
+            self._mount_leaderboard()
+        return super().get_command(ctx, cmd_name)
+
 
 app = typer.Typer(help="benchfarm: benchmark rounds of LLMs on backend generation by function calling.",
-                  no_args_is_help=True, pretty_exceptions_enable=False)
+                  no_args_is_help=True, pretty_exceptions_enable=False, cls=_FarmCommands)
 round_app = typer.Typer(help="Validate, submit, watch, resume and compare rounds.", no_args_is_help=True)
 app.add_typer(round_app, name="round")
-register_leaderboard(app)
 scoring_cli.register(app)
 cli_spend.register(app, round_app)
 
@@ -69,6 +89,11 @@ class Farm:
 
 @contextmanager
 def connect(store_url: str | None, *, run_workers: bool) -> Iterator[Farm]:
+    from farm.embedded import EmbeddedFarm
+    from farm.ledger import Ledger
+    from farm.queueing import make_celery
+    from farm.store import LocalStore, open_store
+
     store = open_store(store_url or config.store_url(), config.s3_endpoint())
     redis_url = config.redis_url()
     if redis_url:
@@ -82,6 +107,10 @@ def connect(store_url: str | None, *, run_workers: bool) -> Iterator[Farm]:
 
 def watch(farm: Farm, round_id: str, *, until_complete: bool, interval: float = 0.5) -> dict:
     """Refresh the status table live; returns the last snapshot."""
+    from rich.live import Live
+
+    from farm.status import render, snapshot
+
     snap = snapshot(farm.ledger, round_id)
     with Live(render(snap), console=console, refresh_per_second=4, transient=False) as live:
         while not (until_complete and snap["state"] == "complete"):
@@ -99,6 +128,8 @@ def watch(farm: Farm, round_id: str, *, until_complete: bool, interval: float = 
 @round_app.command("validate")
 def round_validate(file: Path) -> None:
     """Check a round file; print every problem with its path and value, or a summary."""
+    from farm.roundfile import RoundFileError, load_round
+
     try:
         loaded = load_round(file)
     except RoundFileError as exc:
@@ -119,6 +150,8 @@ def round_validate(file: Path) -> None:
 
 
 def _load(file: Path) -> LoadedRound:
+    from farm.roundfile import RoundFileError, load_round
+
     try:
         return load_round(file)
     except RoundFileError as exc:
@@ -129,6 +162,8 @@ def _load(file: Path) -> LoadedRound:
 def _preflight(farm: Farm, loaded: LoadedRound) -> dict[str, Conformance]:
     """Refuse a round whose endpoints cannot make forced tool calls or take its phases' schemas; warn
     when it will outrun a budget. Returns the conformance findings to freeze into the manifest."""
+    from farm.preflight import preflight
+
     with console.status("preflight: probing every endpoint with a forced tool call and each phase's schemas…"):
         report = preflight(loaded, farm.store, farm.simulator_url)
     for p in report.probes:
@@ -155,6 +190,8 @@ def _preflight(farm: Farm, loaded: LoadedRound) -> dict[str, Conformance]:
 
 
 def _submit_and_watch(farm: Farm, loaded: LoadedRound, watch_live: bool, *, check: bool = True) -> None:
+    from farm.scheduler import SubmitRefused, plan_jobs, submit
+
     endpoints = _preflight(farm, loaded) if check else None
     try:
         sub = submit(loaded, farm.store, farm.ledger, farm.celery, farm.simulator_url, endpoints)
@@ -191,6 +228,8 @@ def round_status(
     store: StoreOption = None,
 ) -> None:
     """Model × project × phase states, counts, elapsed time and usage."""
+    from farm.status import render, snapshot
+
     with connect(store, run_workers=False) as farm:
         if not farm.ledger.round_exists(round_id):
             known = ", ".join(farm.ledger.rounds()) or "none"
@@ -212,6 +251,10 @@ def round_resume(
     model_budget: Annotated[list[str] | None, typer.Option("--model-budget", help="MODEL=USD: set a model's budget (repeatable)")] = None,
 ) -> None:
     """Continue a round: re-queue what infra failures, budget stops or cancellation left undone."""
+    from farm.budget import BudgetError
+    from farm.manifest import Manifest
+    from farm.scheduler import resume
+
     with connect(store, run_workers=True) as farm:
         stored = farm.store.get_json_or_none(keys.manifest(round_id))
         if stored is None:
@@ -232,6 +275,8 @@ def round_resume(
 @round_app.command("cancel")
 def round_cancel(round_id: str, store: StoreOption = None) -> None:
     """Cancel every job not yet running (running phases finish: their spend is real)."""
+    from farm.scheduler import cancel
+
     with connect(store, run_workers=False) as farm:
         console.print(f"round [bold]{round_id}[/]: {cancel(round_id, farm.ledger)} job(s) cancelled")
 
@@ -239,6 +284,9 @@ def round_cancel(round_id: str, store: StoreOption = None) -> None:
 @round_app.command("diff")
 def round_diff(a: str, b: str, store: StoreOption = None) -> None:
     """What differs between the manifests of two rounds (spec, prompts, packages, commit)."""
+    from farm.manifest import Manifest, diff
+    from farm.store import open_store
+
     target = open_store(store or config.store_url(), config.s3_endpoint())
     manifests = []
     for round_id in (a, b):
@@ -264,6 +312,10 @@ def _short(value: object, limit: int = 80) -> str:
 @app.command("demo")
 def demo(store: StoreOption = None) -> None:
     """Run a small round on the embedded default: scripted models on the simulator, no key needed."""
+    import yaml
+
+    from farm.roundfile import parse_round
+
     data = yaml.safe_load(DEMO_ROUND.read_text())
     data["round"] = "demo-" + datetime.now().strftime("%Y%m%d-%H%M%S")
     loaded = parse_round(data, str(DEMO_ROUND), DEMO_ROUND.parent)
@@ -296,6 +348,8 @@ def worker(
     loglevel: Annotated[str, typer.Option(help="celery log level")] = "INFO",
 ) -> None:
     """Run a Celery worker of the farm (needs FARM_REDIS_URL and FARM_STORE)."""
+    from farm.exporter import MULTIPROC_ENV
+
     if not config.redis_url():
         raise fail("FARM_REDIS_URL is not set: a worker needs the farm's Redis")
     # A node name of its own (several workers on a host must not all be celery@host), and no

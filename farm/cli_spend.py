@@ -19,18 +19,17 @@ from rich.console import Console
 from rich.table import Table
 
 from farm import config
-from farm.budget import ROUND_SCOPE, BudgetBook, BudgetError, check_amount, model_scope
-from farm.conformance import Conformance, Verdict
-from farm.estimate import Estimate, estimate, load_history
 from farm.flower import AUTH_ENV, FlowerConfigError, check_basic_auth, flower_command, flower_env
-from farm.ledger import Ledger
-from farm.manifest import Manifest
-from farm.roundfile import RoundFileError, load_round
-from farm.spec import Endpoint, EndpointKind, ModelSpec, Prices
-from farm.store import open_store
 
+# Each command imports the farm modules it needs (pydantic models, Redis, the phases): mounting these
+# commands on the farm CLI must not slow down the CLI's other commands, `farm score` above all.
 if TYPE_CHECKING:
+    from farm.conformance import Conformance
+    from farm.estimate import Estimate
+    from farm.ledger import Ledger
+    from farm.manifest import Manifest
     from farm.probe import ProbeReport
+    from farm.spec import ModelSpec
 
 console = Console()
 err = Console(stderr=True)
@@ -46,6 +45,8 @@ def _fail(message: str, code: int = 1) -> typer.Exit:
 
 def parse_model_budget(value: str, manifest: Manifest) -> tuple[str, float]:
     """`MODEL=USD` → (model id, USD); the model must be one of the round's."""
+    from farm.budget import BudgetError
+
     model, sep, amount = value.rpartition("=")
     if not sep or not model:
         raise BudgetError(f"--model-budget must be MODEL=USD, got {value!r}")
@@ -66,6 +67,8 @@ def change_budgets(
     Every value is checked before any limit changes, so a typo changes nothing (only a limit below
     what is already spent, known when it is set, can stop the changes after it).
     """
+    from farm.budget import ROUND_SCOPE, BudgetBook, BudgetError, check_amount, model_scope
+
     models = [parse_model_budget(value, manifest) for value in model_budgets]
     if add is not None and round_usd is not None:
         raise BudgetError("give --budget-add or --round-budget, not both")
@@ -112,6 +115,10 @@ def round_estimate(
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Project tokens and cost per model × project, from past rounds or priors; exit 1 if a budget does not fit."""
+    from farm.estimate import estimate, load_history
+    from farm.roundfile import RoundFileError, load_round
+    from farm.store import open_store
+
     try:
         loaded = load_round(file)
     except RoundFileError as exc:
@@ -134,6 +141,9 @@ def round_estimate(
 
 
 def _models_to_probe(target: str, base_url: str | None, api_key_env: str | None) -> list[ModelSpec]:
+    from farm.roundfile import RoundFileError, load_round
+    from farm.spec import Endpoint, EndpointKind, ModelSpec, Prices
+
     path = Path(target)
     if path.suffix in (".yaml", ".yml") or path.is_file():
         try:
@@ -166,6 +176,8 @@ def _render_probe(report: ProbeReport) -> None:
 
 def _render_conformance(conformance: Conformance) -> None:
     """Per phase tool: did the server take the schema the round will send; then what it honours."""
+    from farm.conformance import Verdict
+
     server = conformance.server
     console.print(f"  server: dialect {server.dialect.value} ({server.found_by}), context "
                   f"{server.context_tokens or 'unknown'} tokens, slots {server.slots or 'unknown'}, "

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from scoring.project import Project
 from scoring.report import GateReport, Issue, Metric
 from scoring.rounding import ratio, round_half_up
-from scoring.toolchain import TsDiagnostic, typecheck, validate_prisma
+from scoring.toolchain import Compilation, TsDiagnostic, compile_project
 
 CRITICAL_TS_CODES = frozenset({1002, 1003, 1005, 1009, 1054, 1109, 1128, 1136, 1141, 1160, 1161})
 WARNING_TS_CODES = frozenset({2304, 2305, 2306, 2307, 2314, 2322, 2345, 2551, 2554, 2561, 6054, 7006, 7031})
@@ -51,16 +51,33 @@ def _failed(at: str, score: int, issues: list[Issue], metrics: dict[str, Metric]
 
 
 def _prisma_issues(project: Project) -> list[Issue]:
-    schemas = project.tree.prisma_schemas
-    if not schemas:
+    if not project.tree.prisma_schemas:
         return [Issue(code="P002", severity="warning", file="prisma/schema", line=0,
                       message="the project has code but no Prisma schema under prisma/schema/")]
-    diagnostics = validate_prisma({path: project.tree.text(path) for path in schemas})
+    diagnostics = project.prisma.diagnostics
     if not diagnostics:
         return []
     first = diagnostics[0]
     summary = f"Prisma schema does not validate ({len(diagnostics)} error(s)); first: {first.message}"
     return [Issue(code="P001", severity="critical", file=first.file, line=first.line or 0, message=summary)]
+
+
+def _syntax_issues(sources: list[str], compilation: Compilation) -> list[Issue]:
+    """One SYNTAX issue per source file the compiler's parser rejects, at its first syntactic diagnostic."""
+    first: dict[str, TsDiagnostic] = {}
+    for diagnostic in compilation.syntactic:
+        first.setdefault(diagnostic.file, diagnostic)
+    return [Issue(code="SYNTAX", severity="critical", file=path, line=first[path].line,
+                  message=f"TS{first[path].code}: {first[path].message}") for path in sources if path in first]
+
+
+def type_diagnostics(compilation: Compilation) -> list[TsDiagnostic]:
+    """What `tsc` would report if it did not stop at syntax errors: everything the compiler found, except
+    the semantic diagnostics of files it could not parse. Those describe the parser's recovery, not the
+    author's code, and such a file already counts as a syntax error (its syntactic diagnostics stay)."""
+    unparsed = {diagnostic.file for diagnostic in compilation.syntactic}
+    semantic = [diagnostic for diagnostic in compilation.semantic if diagnostic.file not in unparsed]
+    return compilation.global_ + compilation.syntactic + semantic
 
 
 def compilation_gate(project: Project) -> GateResult:
@@ -75,8 +92,9 @@ def compilation_gate(project: Project) -> GateResult:
                       message="no controller under src/controllers/ and no provider under src/providers/")
         return _failed("no-artifacts", 0, [issue], {"files": files})
 
-    syntax_issues = [Issue(code="SYNTAX", severity="critical", file=path, line=line, message="syntax error")
-                     for path, line in sorted(project.syntax_errors.items())]
+    # The schema is read (for the client stub) while the compiler parses: hence a function, not the text.
+    compilation = compile_project(tree.root, tree.src_ts, lambda: project.prisma.client_stub())
+    syntax_issues = _syntax_issues(tree.src_ts, compilation)
     error_ratio = ratio(len(syntax_issues), files)
     metrics: dict[str, Metric] = {"files": files, "syntaxErrorFiles": len(syntax_issues), "errorRatio": error_ratio}
     partial = min(FAILED_GATE_CREDIT, max(0, round_half_up(FAILED_GATE_CREDIT * (1 - error_ratio))))
@@ -84,9 +102,8 @@ def compilation_gate(project: Project) -> GateResult:
         return _failed("syntax", partial, syntax_issues, metrics)
     syntax_penalty = round_half_up(100 * error_ratio * 5)
 
-    diagnostics = typecheck(tree.root, include=tree.src_ts)
     ts_issues = [Issue(code=f"TS{d.code}", severity=ts_severity(d), file=d.file, line=d.line,  # type: ignore[arg-type]
-                       message=d.message) for d in diagnostics]
+                       message=d.message) for d in type_diagnostics(compilation)]
     by_severity = Counter(issue.severity for issue in ts_issues)
     critical, warnings = by_severity["critical"], by_severity["warning"]
     metrics.update({"criticalTypeErrors": critical, "typeWarnings": warnings, "glueWarnings": by_severity["info"],

@@ -1,4 +1,8 @@
-"""TypeScript structure for the scorer, read with the tree-sitter TypeScript grammar."""
+"""TypeScript structure for the scorer, read with the tree-sitter TypeScript grammar.
+
+Structure only: the grammar lags the language (it rejects valid TypeScript 5 such as
+`export type * from "./x"`), so whether a file parses is the compiler's call, never this one's; the
+facts of a partly parsed tree still feed the axes."""
 
 from scoring.parsing.facts import (
     Body,
@@ -10,7 +14,6 @@ from scoring.parsing.facts import (
     Function,
     TypeDecl,
     extract,
-    syntax_error_line,
 )
 
-__all__ = ["Body", "Call", "ClassFacts", "Comment", "Decorator", "FileFacts", "Function", "TypeDecl", "extract", "syntax_error_line"]
+__all__ = ["Body", "Call", "ClassFacts", "Comment", "Decorator", "FileFacts", "Function", "TypeDecl", "extract"]

@@ -101,7 +101,6 @@ class TypeDecl:
 @dataclass(frozen=True)
 class FileFacts:
     path: str
-    syntax_error_line: int | None
     classes: tuple[ClassFacts, ...]
     functions: tuple[Function, ...]
     types: tuple[TypeDecl, ...]
@@ -111,10 +110,6 @@ class FileFacts:
     throw_messages: tuple[tuple[int, str], ...]
     null_as_any_lines: tuple[int, ...]
     imports: dict[str, str]
-
-    @property
-    def has_syntax_error(self) -> bool:
-        return self.syntax_error_line is not None
 
     def all_functions(self) -> list[Function]:
         """Top-level functions and class methods, in source order."""
@@ -165,19 +160,6 @@ class _Ranges:
 
     def count_within(self, start: int, end: int) -> int:
         return bisect_left(self.starts, end) - bisect_left(self.starts, start)
-
-
-def _first_error_line(root: Node) -> int:
-    cursor = root.walk()
-    while True:
-        node = cursor.node
-        if node is not None and (node.is_error or node.is_missing):
-            return _line(node)
-        if node is not None and node.has_error and cursor.goto_first_child():
-            continue
-        while not cursor.goto_next_sibling():
-            if not cursor.goto_parent():
-                return _line(root)
 
 
 def _unwrap(node: Node) -> Node:
@@ -445,10 +427,8 @@ class _Extractor:
         return tuple(messages)
 
     def facts(self) -> FileFacts:
-        root = self.tree.root_node
         return FileFacts(
             path=self.path,
-            syntax_error_line=_first_error_line(root) if root.has_error else None,
             classes=tuple(self._class(n) for n in self.nodes.get("class", [])),
             functions=self._functions(),
             types=self._types(),
@@ -466,9 +446,3 @@ class _Extractor:
 def extract(path: str, source: str) -> FileFacts:
     """Parse one TypeScript file on its own and extract the facts the axes read."""
     return _Extractor(path, source.encode("utf-8")).facts()
-
-
-def syntax_error_line(source: str) -> int | None:
-    """First line with a syntax error, or None; cheaper than `extract` for files no axis reads."""
-    root = parse(source.encode("utf-8")).root_node
-    return _first_error_line(root) if root.has_error else None

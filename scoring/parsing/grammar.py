@@ -41,5 +41,5 @@ def facts_query() -> tree_sitter.Query:
 
 
 def parse(source: bytes) -> tree_sitter.Tree:
-    """Parse one file on its own (the rubric's syntax check is per file)."""
+    """Parse one file on its own, for its structure."""
     return tree_sitter.Parser(language()).parse(source)

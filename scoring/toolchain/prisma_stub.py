@@ -1,8 +1,9 @@
-"""Typings for `@prisma/client` when a project ships no generated client.
+"""Typings for the Prisma client (`@prisma/client`, `@prisma/sdk`) when a project ships no generated one.
 
 Generating the real client needs the Prisma CLI and its engines, which are not available offline.
-Instead the model and enum shapes come from the project's own schema (via the Prisma wasm DMMF), so
-table names, model types and enum members are still checked; query arguments and results are `any`.
+Instead the declarations are written from the project's own schema (via the Prisma wasm DMMF):
+table names, row types, enum members, the columns query inputs may name and the shapes query
+results take are all checked (see prisma_client_runtime.d.ts and prisma_client_models.py).
 With no readable schema the client accepts any table name.
 """
 
@@ -12,29 +13,9 @@ from pathlib import Path
 from typing import Any
 
 from scoring.toolchain.prisma import read_datamodel
+from scoring.toolchain.prisma_client_models import models_entry, namespace_types, row_type
 
-_SCALARS = {
-    "String": "string",
-    "Int": "number",
-    "Float": "number",
-    "Boolean": "boolean",
-    "DateTime": "Date",
-    "Json": "JsonValue",
-    "Decimal": "Decimal",
-    "BigInt": "bigint",
-    "Bytes": "Uint8Array",
-}
-
-# Per-model helper types that generated code names as `Prisma.<model><suffix>`.
-_MODEL_TYPE_SUFFIXES = (
-    "WhereInput", "WhereUniqueInput", "CreateInput", "UncheckedCreateInput", "CreateManyInput",
-    "UpdateInput", "UncheckedUpdateInput", "UpdateManyMutationInput", "UncheckedUpdateManyInput",
-    "OrderByWithRelationInput", "OrderByWithAggregationInput", "Select", "Include", "Omit",
-    "FindManyArgs", "FindFirstArgs", "FindUniqueArgs", "FindUniqueOrThrowArgs", "FindFirstOrThrowArgs",
-    "CreateArgs", "CreateManyArgs", "UpdateArgs", "UpdateManyArgs", "UpsertArgs", "DeleteArgs",
-    "DeleteManyArgs", "CountArgs", "AggregateArgs", "GroupByArgs", "ScalarFieldEnum", "Delegate",
-    "CreateNestedManyWithoutInput", "ListRelationFilter", "RelationFilter", "ScalarWhereInput",
-)
+_RUNTIME = Path(__file__).with_name("prisma_client_runtime.d.ts")
 
 _PRELUDE = """\
 type JsonValue = string | number | boolean | null | { [key: string]: JsonValue } | JsonValue[];
@@ -50,8 +31,9 @@ export declare namespace Prisma {
   export type InputJsonValue = any;
   export type JsonObject = { [key: string]: any };
   export type JsonArray = any[];
-  export type TransactionClient = any;
+  export type TransactionClient = Omit<PrismaClient, "$connect" | "$disconnect" | "$on" | "$transaction" | "$use" | "$extends">;
   export type PrismaPromise<T> = Promise<T>;
+  export function validator<V>(): <S extends V>(value: S) => S;
   export type Sql = any;
   export type SortOrder = "asc" | "desc";
   export const SortOrder: { asc: "asc"; desc: "desc" };
@@ -80,7 +62,8 @@ _CLIENT_MEMBERS = """\
   constructor(options?: any);
   $connect(): Promise<void>;
   $disconnect(): Promise<void>;
-  $transaction<T = any>(arg: any, options?: any): Promise<T>;
+  $transaction<P extends readonly unknown[]>(queries: [...P], options?: any): Promise<{ -readonly [K in keyof P]: Awaited<P[K]> }>;
+  $transaction<R>(fn: (prisma: Prisma.TransactionClient) => Promise<R>, options?: any): Promise<R>;
   $queryRaw<T = unknown>(query: any, ...values: any[]): Promise<T>;
   $executeRaw(query: any, ...values: any[]): Promise<number>;
   $queryRawUnsafe<T = unknown>(query: string, ...values: any[]): Promise<T>;
@@ -97,44 +80,29 @@ def schema_files(root: Path) -> dict[str, str]:
     return {path.relative_to(root).as_posix(): path.read_text(encoding="utf-8", errors="replace") for path in found}
 
 
-def _field_type(field: dict[str, Any]) -> str:
-    base = _SCALARS.get(field["type"], field["type"]) if field["kind"] in ("scalar", "enum") else "any"
-    if field.get("isList"):
-        base = f"{base}[]"
-    return base if field.get("isRequired", True) else f"{base} | null"
-
-
-def _render(datamodel: dict[str, Any] | None) -> str:
-    parts = [_PRELUDE]
+def render_client_stub(datamodel: dict[str, Any] | None) -> str:
+    """The declarations for `datamodel` (None: no readable schema, so any table name goes)."""
     models = sorted(datamodel["models"], key=lambda m: m["name"]) if datamodel else []
     enums = sorted(datamodel["enums"], key=lambda e: e["name"]) if datamodel else []
-    for model in models:
-        for suffix in _MODEL_TYPE_SUFFIXES:
-            parts.append(f"  export type {model['name']}{suffix} = any;\n")
-        parts.append(f"  export type {model['name']}GetPayload<T = any> = any;\n")
-    parts.append("}\n")
+    parts = [_RUNTIME.read_text(encoding="utf-8"), _PRELUDE, *map(namespace_types, models), "}\n"]
     for enum in enums:
         members = [value["name"] for value in enum["values"]]
         union = " | ".join(f'"{name}"' for name in members) or "never"
         consts = "; ".join(f'{name}: "{name}"' for name in members)
         parts.append(f"export type {enum['name']} = {union};\nexport declare const {enum['name']}: {{ {consts} }};\n")
     parts.append("export declare namespace $Enums {\n")
-    for enum in enums:
-        parts.append(f"  export type {enum['name']} = import(\"./index\").{enum['name']};\n")
+    parts.extend(f"  export type {enum['name']} = import(\"./index\").{enum['name']};\n" for enum in enums)
     parts.append("}\n")
-    for model in models:
-        scalars = [f for f in model["fields"] if f["kind"] in ("scalar", "enum")]
-        body = "".join(f"  {f['name']}: {_field_type(f)};\n" for f in scalars)
-        parts.append(f"export type {model['name']} = {{\n{body}}};\n")
+    parts.extend(map(row_type, models))
+    parts.extend(["interface $Models {\n", *map(models_entry, models), "}\n"])
     parts.append("export declare class PrismaClient {\n" + _CLIENT_MEMBERS)
     if datamodel is None:
         parts.append("  [model: string]: any;\n")
-    for model in models:
-        parts.append(f"  {model['name']}: any;\n")
+    parts.extend(f"  readonly {model['name']}: $Delegate<\"{model['name']}\">;\n" for model in models)
     parts.append("}\n")
     return "".join(parts)
 
 
 def prisma_client_stub(root: Path) -> str:
     """The text of an `index.d.ts` standing in for `@prisma/client`, shaped by the schema under `root`."""
-    return _render(read_datamodel(schema_files(root)))
+    return render_client_stub(read_datamodel(schema_files(root)))

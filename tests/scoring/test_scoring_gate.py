@@ -1,4 +1,4 @@
-"""Compilation gate (rubric §1) on real tsc and the real Prisma validator."""
+"""Compilation gate (rubric §1) on the real TypeScript compiler and the real Prisma validator."""
 
 from __future__ import annotations
 
@@ -127,3 +127,11 @@ def test_prisma6_datasource_url_is_no_p001(tmp_path: Path) -> None:
     report = score_tree(minimal_project(tmp_path))
     assert 'url      = env("DATABASE_URL")' in (tmp_path / "prisma/schema/main.prisma").read_text()
     assert report.gate.counts == {} and report.gate.score == 100
+
+
+def test_the_type_check_compiles_against_a_client_typed_by_the_schema(tmp_path: Path) -> None:
+    tables = ('import { PrismaClient } from "@prisma/client";\nconst prisma = new PrismaClient();\n'
+              "export const items = prisma.items;\nexport const users = prisma.users;\n")
+    report = score_tree(minimal_project(tmp_path, {"src/providers/tables.ts": tables}))
+    assert [(i.code, i.file, i.line) for i in report.issues if i.code.startswith("TS")] == [
+        ("TS2339", "src/providers/tables.ts", 4)]  # `users` is no model of the schema; `items` is

@@ -1,4 +1,4 @@
-"""The toolchain wrappers run the real Prisma wasm validator and the real native tsc."""
+"""The toolchain wrappers run the real Prisma wasm validator, the real native tsc and its API."""
 
 from __future__ import annotations
 
@@ -6,7 +6,16 @@ from pathlib import Path
 
 import pytest
 
-from scoring.toolchain import ToolchainError, node_modules_dir, typecheck, validate_prisma
+from scoring.toolchain import (
+    PrismaSchema,
+    ToolchainError,
+    compile_project,
+    node_modules_dir,
+    read_schema,
+    typecheck,
+    validate_prisma,
+)
+from scoring.toolchain.prisma_stub import prisma_client_stub
 from tests.scoring.scoring_trees import write_tree
 
 DATASOURCE = 'datasource db {\n  provider = "postgresql"\n  url      = env("DATABASE_URL")\n}\n'
@@ -29,6 +38,14 @@ def test_unknown_relation_target_is_an_error() -> None:
     bad = TODOS.replace("}\n", "  owner users @relation(fields: [id], references: [id])\n}\n")
     diagnostics = validate_prisma({"todos.prisma": bad, "enums.prisma": ENUMS})
     assert diagnostics and diagnostics[0].file == "todos.prisma" and diagnostics[0].line == 5
+
+
+def test_one_schema_read_gives_the_verdict_and_the_models() -> None:
+    valid = read_schema({"main.prisma": DATASOURCE, "todos.prisma": TODOS, "enums.prisma": ENUMS})
+    assert valid.diagnostics == [] and [m["name"] for m in valid.datamodel["models"]] == ["todos"]
+    invalid = read_schema({"todos.prisma": TODOS.replace("title String", "title Strin"), "enums.prisma": ENUMS})
+    assert invalid.datamodel is None and [(d.file, d.line) for d in invalid.diagnostics] == [("todos.prisma", 3)]
+    assert read_schema({}) == PrismaSchema(diagnostics=[], datamodel=None)
 
 
 def test_empty_schema_set_is_a_caller_error() -> None:
@@ -146,3 +163,31 @@ def test_toolchain_dir_override_must_hold_typescript(tmp_path: Path, monkeypatch
     monkeypatch.setenv("FARM_TOOLCHAIN_DIR", str(tmp_path))
     with pytest.raises(ToolchainError, match=str(tmp_path)):
         node_modules_dir()
+
+
+def test_one_compiler_pass_gives_syntax_per_file_and_types_despite_a_broken_file(tmp_path: Path) -> None:
+    root = todo_project(tmp_path)
+    write_tree(root, {"src/providers/broken.ts": "export function broken( {\n",
+                      "src/providers/wrong.ts": 'export const n: number = "text";\n'})
+    files = sorted(p.relative_to(root).as_posix() for p in root.glob("src/**/*.ts"))
+    compilation = compile_project(root, files, lambda: prisma_client_stub(root))
+    assert [(d.file, d.line, d.code) for d in compilation.syntactic] == [("src/providers/broken.ts", 2, 1005)]
+    assert ("src/providers/wrong.ts", 1, 14, 2322) in {(d.file, d.line, d.column, d.code) for d in compilation.semantic}
+    assert compilation.global_ == []
+    # `tsc` itself stops at the syntax error and says nothing about wrong.ts.
+    assert [(d.file, d.code) for d in typecheck(root)] == [("src/providers/broken.ts", 1005)]
+
+
+def test_the_compiler_pass_agrees_with_tsc_on_a_tree_that_parses(tmp_path: Path) -> None:
+    root = todo_project(tmp_path)
+    write_tree(root, {
+        "src/providers/wide.ts": 'export const s = "héllo 😀 wörld"; export const n: number = s;\n',
+        "src/providers/users.ts": 'import { PrismaClient } from "@prisma/client";\nexport const q = new PrismaClient().users;\n',
+    })
+    files = sorted(p.relative_to(root).as_posix() for p in root.glob("src/**/*.ts"))
+    compilation = compile_project(root, files, lambda: prisma_client_stub(root))
+    assert compilation.syntactic == [] and compilation.global_ == []
+    assert compilation.semantic == typecheck(root)
+    assert [(d.file, d.line, d.column, d.code) for d in compilation.semantic] == [
+        ("src/providers/users.ts", 2, 37, 2339), ("src/providers/wide.ts", 1, 49, 2322)]  # UTF-16 columns, as tsc
+    assert all("/tmp" not in d.message for d in compilation.semantic)
