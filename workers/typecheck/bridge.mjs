@@ -9,11 +9,10 @@
 // Usage: node bridge.mjs <tsconfig.json>; FARM_NODE_MODULES names the pinned toolchain.
 import path from "node:path";
 import readline from "node:readline";
-import { pathToFileURL } from "node:url";
 
-const modules = process.env.FARM_NODE_MODULES;
-const { API } = await import(pathToFileURL(path.join(modules, "typescript", "dist", "api", "sync", "api.js")).href);
-const CATEGORIES = ["warning", "error", "suggestion", "message"];
+import { loadApi, located } from "../../scoring/toolchain/ts_api.mjs";
+
+const API = await loadApi(process.env.FARM_NODE_MODULES);
 const NO_INPUTS = 18003; // "No inputs were found in config file"
 
 const api = new API({ cwd: path.dirname(process.argv[2]) });
@@ -36,27 +35,6 @@ function projectDiagnostics() {
   return project().rootFiles.length > 0 ? found.filter((d) => d.code !== NO_INPUTS) : found;
 }
 
-function flatten(diagnostic) {
-  const lines = [diagnostic.text];
-  for (const next of diagnostic.messageChain ?? []) lines.push(flatten(next));
-  return lines.join("\n");
-}
-
-function located(diagnostic, sourceFiles) {
-  const out = { file: diagnostic.fileName ?? "", line: 0, column: 0, code: diagnostic.code,
-                category: CATEGORIES[diagnostic.category] ?? "error", message: flatten(diagnostic) };
-  if (diagnostic.fileName) {
-    if (!sourceFiles.has(diagnostic.fileName)) sourceFiles.set(diagnostic.fileName, program().getSourceFile(diagnostic.fileName));
-    const source = sourceFiles.get(diagnostic.fileName);
-    if (source) {
-      const position = source.getLineAndCharacterOfPosition(diagnostic.pos);
-      out.line = position.line + 1;
-      out.column = position.character + 1;
-    }
-  }
-  return out;
-}
-
 function check(files) {
   const current = program();
   const found = [];
@@ -72,7 +50,7 @@ function check(files) {
     }
   }
   const sourceFiles = new Map();
-  return { ok: true, diagnostics: found.map((d) => located(d, sourceFiles)), statements };
+  return { ok: true, diagnostics: found.map((d) => located(d, current, sourceFiles)), statements };
 }
 
 function update(request) {
