@@ -5,6 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 
+def round_prefix(round_id: str) -> str:
+    """Everything the store holds of a round is under this prefix."""
+    return f"rounds/{round_id}/"
+
+
 def manifest(round_id: str) -> str:
     return f"rounds/{round_id}/manifest.json"
 
@@ -73,3 +78,7 @@ class PhaseKeys:
     def attempt(self, op_id: str, attempt_id: str) -> str:
         """Flat under attempts/: a folder per operation cost a directory creation per operation."""
         return f"{self.prefix}attempts/{op_id}~{attempt_id}.json"
+
+    def prompt(self, op_id: str) -> str:
+        """The operation's request (system and user prompt): the same for all its attempts, kept once."""
+        return f"{self.prefix}prompts/{op_id}.json"

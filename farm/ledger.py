@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -53,17 +54,23 @@ return out
 
 _TERMINAL = ",".join(sorted(state.value for state in TERMINAL_STATES))
 
-# KEYS[1] lease key, KEYS[2] jobs hash; ARGV: token, ttl ms, job field. Renews only our own lease;
-# takes it back when it lapsed (Redis was unreachable for longer than the TTL, or a restart lost
-# it) while nobody else took it and the job is still running: a live holder keeps its job, so the
-# reaper (farm/reaper.py) does not hand it to a second delivery. 1 renewed or taken back, 0 lost.
+# KEYS[1] lease key, KEYS[2] jobs hash, KEYS[3] the round's heartbeats; ARGV: token, ttl ms, job
+# field, now. Renews only our own lease; takes it back when it lapsed (Redis was unreachable for
+# longer than the TTL, or a restart lost it) while nobody else took it and the job is still running:
+# a live holder keeps its job, so the reaper (farm/reaper.py) does not hand it to a second delivery.
+# Each renewal notes the time (the job's heartbeat: a dead delivery worked until its last one).
+# 1 renewed or taken back, 0 lost.
 _RENEW = """
 local holder = redis.call('GET', KEYS[1])
-if holder == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
+if holder == ARGV[1] then
+  redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
 if holder then return 0 end
 local rec = redis.call('HGET', KEYS[2], ARGV[3])
 if rec and cjson.decode(rec).state == 'running' then
   redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+  redis.call('HSET', KEYS[3], ARGV[3], ARGV[4])
   return 1
 end
 return 0
@@ -76,6 +83,8 @@ return 0
 
 
 SCORE = "score"  # the job after a run's phases: scoring its project tree
+
+_GLOB = re.compile(r"[*?\[\]\\]")  # what a Redis match pattern treats as special
 
 # How long every farm Redis client keeps retrying a command while Redis is unreachable (a restart,
 # a failover, AOF loading) before it raises: at least this many seconds of backoff (0.1 s doubling
@@ -160,6 +169,8 @@ class JobRecord:
     started_at: float | None = None
     ended_at: float | None = None
     updated_at: float | None = None  # the last transition's time
+    run_started_at: float | None = None  # the latest delivery's start (`started_at` is the first's)
+    worked: tuple[tuple[float, float], ...] = ()  # the earlier deliveries' active intervals
 
     @classmethod
     def from_json(cls, raw: str | bytes) -> JobRecord:
@@ -172,7 +183,28 @@ class JobRecord:
             started_at=data.get("started_at"),
             ended_at=data.get("ended_at"),
             updated_at=data.get("updated_at"),
+            run_started_at=data.get("run_started_at"),
+            # Redis' cjson writes an empty list back as {}: iterating either gives nothing.
+            worked=tuple((float(a), float(b)) for a, b in data.get("worked") or []),
         )
+
+    def intervals(self, now: float, live: bool, alive_at: float | None) -> list[tuple[float, float]]:
+        """When the job was worked on: each delivery from its start to its end, never the time
+        between them (a dead worker, a stopped farm, a budget stop awaiting its raise).
+
+        The latest delivery ends at its recorded end; runs until `now` while it holds a live lease;
+        and, when its worker died, stopped at its lease's last renewal (`alive_at`, the heartbeat).
+        Records of older farms have no per-delivery start: their first start stands in for it."""
+        start = self.run_started_at or self.started_at
+        if start is None:
+            return list(self.worked)
+        if self.ended_at is not None and self.ended_at >= start:
+            end = self.ended_at
+        elif self.state is JobState.RUNNING and live:
+            end = now
+        else:
+            end = max(start, alive_at or start)
+        return [*self.worked, (start, end)]
 
 
 class Ledger:
@@ -217,7 +249,20 @@ class Ledger:
         return bool(self.r.exists(self._round(round_id)))
 
     def rounds(self) -> list[str]:
+        """Every round, oldest first."""
         return list(self.r.zrange(f"{_PREFIX}:rounds", 0, -1))
+
+    def delete_round(self, round_id: str) -> int:
+        """Remove the round from the ledger: every key under its name (record, jobs, usage counters,
+        budgets and holds, leases, heartbeats, the reaper's notes) and its entry in the list of
+        rounds. Returns how many keys were deleted."""
+        pattern = _GLOB.sub(r"\\\g<0>", self._round(round_id)) + ":*"
+        found = [self._round(round_id), *self.r.scan_iter(match=pattern, count=1000)]
+        deleted = 0
+        for start in range(0, len(found), 1000):
+            deleted += int(self.r.delete(*found[start : start + 1000]))
+        self.r.zrem(f"{_PREFIX}:rounds", round_id)
+        return deleted
 
     def round_info(self, round_id: str) -> dict[str, Any]:
         raw = self.r.hgetall(self._round(round_id))
@@ -306,9 +351,17 @@ class Ledger:
         return Applied([JobState(prev) if prev else None for prev in previous], int(open_jobs))
 
     def start(self, round_id: str, job: JobKey) -> JobState | None:
-        """Mark a delivery as running (from a non-terminal state); counts deliveries for status."""
+        """Mark a delivery as running (from a non-terminal state); counts deliveries for status.
+
+        The caller holds the job's lease, so no earlier delivery still runs: the time the earlier
+        ones worked is kept (`JobRecord.worked`) and this one's start noted, for status' worked time."""
+        now = time.time()
+        record = self.job(round_id, job)
+        beat = self.r.hget(self._heartbeats(round_id), job.field)
+        earlier = record.intervals(now, live=False, alive_at=float(beat) if beat else None) if record else []
+        fields: dict[str, Any] = {"reason": "", "run_started_at": now} | ({"worked": earlier} if earlier else {})
         allowed = {JobState.PENDING, JobState.QUEUED, JobState.RUNNING}
-        return self.transition(round_id, job, JobState.RUNNING, allowed, count_delivery=True, reason="")
+        return self.transition(round_id, job, JobState.RUNNING, allowed, count_delivery=True, **fields)
 
     # ---- usage counters: written by the admission script as each call settles (farm/admission.py)
     @classmethod
@@ -331,9 +384,17 @@ class Ledger:
         return bool(self.r.set(self._lease(round_id, job), token, nx=True, px=int(ttl_s * 1000)))
 
     def renew_lease(self, round_id: str, job: JobKey, token: str, ttl_s: float) -> bool:
-        """Extend our lease; take it back if it lapsed, nobody took it, and the job still runs."""
-        keys = [self._lease(round_id, job), self._jobs(round_id)]
-        return bool(self._renew(keys=keys, args=[token, int(ttl_s * 1000), job.field]))
+        """Extend our lease; take it back if it lapsed, nobody took it, and the job still runs.
+        Either way the job's heartbeat is noted."""
+        keys = [self._lease(round_id, job), self._jobs(round_id), self._heartbeats(round_id)]
+        return bool(self._renew(keys=keys, args=[token, int(ttl_s * 1000), job.field, time.time()]))
+
+    def _heartbeats(self, round_id: str) -> str:
+        return self._round(round_id) + ":alive"
+
+    def heartbeats(self, round_id: str) -> dict[JobKey, float]:
+        """When each job's lease was last renewed (by whichever delivery held it)."""
+        return {JobKey.parse(field): float(at) for field, at in self.r.hgetall(self._heartbeats(round_id)).items()}
 
     def lease_held(self, round_id: str, job: JobKey) -> bool:
         return bool(self.r.exists(self._lease(round_id, job)))

@@ -5,6 +5,9 @@ record. The attempt that succeeds is written inside its operation's checkpoint, 
 once: one file per operation instead of two (on a local disk, creating the file is most of the
 cost of a small write; on S3, a PUT is a round trip). Spend itself is counted in the ledger when
 each call settles, whatever the store holds.
+
+An operation's request (system and user prompt) is the same for all its attempts: it is kept once,
+in `prompts/`, as its first attempt brings it; each attempt keeps the feedback the model got on it.
 """
 
 from __future__ import annotations
@@ -31,16 +34,26 @@ class OperationLog:
     _succeeded: dict[str, str] = field(default_factory=dict)  # op id -> key of its winning attempt
     _checkpoints: dict[str, dict[str, Any]] = field(default_factory=dict)  # read or written, by key
     _listed: set[str] | None = None  # the checkpoints the store held when this delivery began
+    _prompted: set[str] = field(default_factory=set)  # operations whose prompt this delivery kept
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def _key(self, attempt: AttemptRecord) -> str:
         return self.phase_keys.attempt(attempt.op_id, f"{self.delivery}-{attempt.attempt_id}")
+
+    def _keep_prompt(self, attempt: AttemptRecord) -> None:
+        """Keep the request an operation's first attempt brings (settled, or ended unanswered)."""
+        prompt = attempt.prompt
+        if prompt is None or prompt.op_id in self._prompted:
+            return
+        self._prompted.add(prompt.op_id)
+        self.store.put_json(self.phase_keys.prompt(prompt.op_id), prompt.model_dump(mode="json"))
 
     def settled(self, attempt: AttemptRecord) -> None:
         """Persist an answered call the moment it settles, before its checks (a compile can take
         seconds): its final record replaces this one — a failure's file, a success's checkpoint —
         and if the worker dies first, this one stays, so the spend is never off the record."""
         self.store.put_json(self._key(attempt), attempt.model_dump(mode="json"))
+        self._keep_prompt(attempt)  # after the spend is on record
 
     def __call__(self, attempt: AttemptRecord) -> None:
         """The harness's recorder: called as each attempt ends (its usage is already in the ledger)."""
@@ -50,6 +63,7 @@ class OperationLog:
             self._succeeded[attempt.op_id] = key  # written with the checkpoint that follows
         else:
             self.store.put_json(key, record)
+        self._keep_prompt(attempt)
         self._mine[key] = record
         labels = (self.round_id, self.model_id, self.project, self.phase)
         metrics.observe_attempt(labels, attempt.outcome, attempt.usage.counters(), attempt.latency_ms / 1000)
@@ -99,3 +113,9 @@ class OperationLog:
         sources = [*self.store.get_many_json(attempt_files), *in_checkpoints, *self._mine.values()]
         by_id = {record["attempt_id"]: record for record in sources}
         return sorted(by_id.values(), key=lambda r: (r["started_at"], r["attempt_id"]))
+
+
+def stored_attempts(store: Store, phase_keys: keys.PhaseKeys) -> list[dict[str, Any]]:
+    """Every attempt on record for a phase, as a new delivery would find them (for readers such as
+    `farm run show`: right while the phase runs, and after a resume, when calls.jsonl lags)."""
+    return OperationLog(store, "", "", "", "", phase_keys, delivery="reader").attempts()

@@ -22,7 +22,7 @@ from typing import Any, Protocol
 
 import openai
 import tenacity
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, Field, ValidationError
 
 from farm.outcomes import BudgetStopped, InfraFailed, ModelFailed
 from farm.redact import redact, redact_value
@@ -50,6 +50,15 @@ SETTLED = "settled"
 log = logging.getLogger(__name__)
 
 
+class Prompt(BaseModel):
+    """An operation's request: the same for every attempt, so the log keeps it once, not per attempt."""
+
+    op_id: str
+    tool: str
+    system: str
+    user: str
+
+
 class AttemptRecord(BaseModel):
     """One LLM call of an operation: a line of calls.jsonl."""
 
@@ -64,6 +73,11 @@ class AttemptRecord(BaseModel):
     response: dict[str, Any] = {}
     usage: Usage = Usage()
     provider: str | None = None
+    # What the model was told about this answer (redacted); on the attempt that ran out of retries,
+    # what it would have been told. Empty after a success or a transport failure (the call is resent).
+    feedback: str = ""
+    # On an operation's first attempt only, for the recorder to keep apart; never in the record itself.
+    prompt: Prompt | None = Field(default=None, exclude=True)
 
 
 class Recorder(Protocol):
@@ -166,12 +180,14 @@ class _OperationRun:
             if cut:
                 # Not replayed: a cut call's arguments are broken JSON, which some servers refuse
                 # in a history (llama.cpp #25510), and the model is better off starting afresh.
-                self._fail(record, TRUNCATED, "truncation", f"the answer was cut at {max_tokens} tokens")
-                self.conversation.answered(None, None, feedback.truncated_feedback(tool, max_tokens))
+                told = feedback.truncated_feedback(tool, max_tokens)
+                self._fail(record, TRUNCATED, "truncation", f"the answer was cut at {max_tokens} tokens", told)
+                self.conversation.answered(None, None, told)
                 continue
             if not tool_calls:
-                self._fail(record, NO_CALL, "missing_call", "no tool call in the answer")
-                self.conversation.answered(message.content, None, feedback.missing_call_feedback(tool))
+                told = feedback.missing_call_feedback(tool)
+                self._fail(record, NO_CALL, "missing_call", "no tool call in the answer", told)
+                self.conversation.answered(message.content, None, told)
                 continue
             made = _made(tool_calls[0])
             reply = self._check(made.arguments, record)
@@ -195,8 +211,9 @@ class _OperationRun:
         try:
             parsed = parse_arguments(arguments)
         except InvalidJson as exc:
-            self._fail(record, INVALID_JSON, "validation", str(exc))
-            return feedback.invalid_json_feedback(tool, str(exc))
+            told = feedback.invalid_json_feedback(tool, str(exc))
+            self._fail(record, INVALID_JSON, "validation", str(exc), told)
+            return told
         try:
             ast = self.op.ast.model_validate(parsed.value)
         except ValidationError as exc:
@@ -204,25 +221,31 @@ class _OperationRun:
             # the root cause was broken JSON, and the model is told both.
             problems = feedback.validation_problems(exc)
             outcome = INVALID_JSON if parsed.repaired else VALIDATION_FAILURE
-            self._fail(record, outcome, "validation", f"{len(problems)} problem(s): {problems[0]['path']}")
             if parsed.repaired:
-                return feedback.invalid_json_feedback(tool, "it needed repair, and the repaired value is still wrong", problems)
-            return feedback.validation_feedback(tool, problems)
+                told = feedback.invalid_json_feedback(tool, "it needed repair, and the repaired value is still wrong", problems)
+            else:
+                told = feedback.validation_feedback(tool, problems)
+            self._fail(record, outcome, "validation", f"{len(problems)} problem(s): {_problem(problems[0])}", told)
+            return told
         diagnostics = self.op.check(ast) if self.op.check else []
         if diagnostics:
-            self._fail(record, COMPILE_FAILURE, "compiler", f"{len(diagnostics)} diagnostic(s): {diagnostics[0].message}")
-            return feedback.compiler_feedback(tool, diagnostics)
+            told = feedback.compiler_feedback(tool, diagnostics)
+            self._fail(record, COMPILE_FAILURE, "compiler", f"{len(diagnostics)} diagnostic(s): {diagnostics[0].message}", told)
+            return told
         self._finish(record, SUCCESS, "repaired JSON" if parsed.repaired else "")
         return ast
 
-    def _fail(self, record: AttemptRecord, outcome: str, budget: str, detail: str) -> None:
+    def _fail(self, record: AttemptRecord, outcome: str, budget: str, detail: str, told: str) -> None:
+        """Record a failed answer with the feedback `told` to the model; raise ModelFailed when it
+        was the last its retry budget allowed."""
+        record.feedback = self._redact(told)
         self._finish(record, outcome, detail)
         self.spent[budget] += 1
         allowed = getattr(self.runner.policy, budget)
         if self.spent[budget] > allowed:
             raise ModelFailed(
                 f"operation {self.op.op_id}: {budget.replace('_', ' ')} retries exhausted "
-                f"({self.spent[budget]} failures, {allowed} retries allowed); last: {outcome}: {detail}"
+                f"({self.spent[budget]} failures, {allowed} retries allowed); last: {outcome}: {record.detail}"
             )
 
     def _finish(self, record: AttemptRecord, outcome: str, detail: str) -> None:
@@ -301,6 +324,7 @@ class _OperationRun:
             request_digest=_digest(messages, self.options_digest),
             outcome="pending",
             detail="",
+            prompt=None if self.attempts else self._prompt(),
         )
         self.attempts += 1
         self.calls += 1
@@ -344,6 +368,12 @@ class _OperationRun:
             record.detail = "history compacted to fit the context"
         return message, record, max_tokens
 
+    def _prompt(self) -> Prompt:
+        """The operation's request, redacted like every text the farm keeps (it quotes earlier
+        phases' answers)."""
+        op = self.op
+        return Prompt(op_id=op.op_id, tool=op.tool_name, system=self._redact(op.system), user=self._redact(op.user))
+
     def _persist_settled(self, record: AttemptRecord) -> None:
         """Write the answered call to the store before the ledger charges it and before its (slow)
         checks: a worker killed anywhere after this leaves the call on record as `settled`."""
@@ -367,6 +397,12 @@ class _OperationRun:
             raise InfraFailed(f"phase {runner.phase}, operation {self.op.op_id}: the one-slot server at "
                               f"{client.base_url} was still busy with an abandoned request after "
                               f"{runner.model.endpoint.timeout_s:g}s")
+
+
+def _problem(problem: dict[str, Any]) -> str:
+    """One validation problem in a line: where, what was expected, what came (cut short)."""
+    got = json.dumps(problem["got"], ensure_ascii=False, default=str)
+    return f"{problem['path']}: expected {problem['expected']}, got {got if len(got) <= 80 else got[:79] + '…'}"
 
 
 def _complete_json(text: str) -> bool:
