@@ -19,7 +19,7 @@ from rich.console import Console
 from rich.table import Table
 
 from farm import config
-from farm.flower import AUTH_ENV, FlowerConfigError, check_basic_auth, flower_command, flower_env
+from farm.flower import AUTH_ENV, LOOPBACK, FlowerConfigError, check_basic_auth, flower_command, flower_env
 
 # Each command imports the farm modules it needs (pydantic models, Redis, the phases): mounting these
 # commands on the farm CLI must not slow down the CLI's other commands, `farm score` above all.
@@ -110,8 +110,10 @@ def _render_estimate(result: Estimate) -> None:
 
 
 def round_estimate(
-    file: Path,
-    store: Annotated[str | None, typer.Option("--store", help="store with past rounds (default: $FARM_STORE)")] = None,
+    file: Annotated[Path, typer.Argument(metavar="FILE", help="round file (YAML) to estimate")],
+    store: Annotated[str | None, typer.Option(
+        "--store", metavar="STORE",
+        help="store with past rounds: s3://bucket/prefix or a directory (default: $FARM_STORE)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
 ) -> None:
     """Project tokens and cost per model × project, from past rounds or priors; exit 1 if a budget does not fit."""
@@ -131,7 +133,8 @@ def round_estimate(
                           "verdicts": [asdict(v) | {"fits": v.fits} for v in result.verdicts],
                           "from_history": result.from_history}, indent=2))
     else:
-        console.print(f"[dim]basis: {'past rounds in the store' if result.from_history else 'built-in priors (no past rounds)'}[/]")
+        basis = "past rounds in the store" if result.from_history else "built-in priors (no past round on such endpoints)"
+        console.print(f"[dim]basis: {basis}; simulator rounds only project simulator models, real rounds real ones[/]")
         _render_estimate(result)
     if not result.fits:
         raise typer.Exit(1)
@@ -193,14 +196,17 @@ def _render_conformance(conformance: Conformance) -> None:
 
 
 def probe_command(
-    target: Annotated[str, typer.Argument(help="a round file, or a model id (OpenRouter unless --base-url)")],
-    base_url: Annotated[str | None, typer.Option(help="OpenAI-compatible base URL of a local server")] = None,
-    api_key_env: Annotated[str | None, typer.Option(help="environment variable holding the endpoint's key")] = None,
+    target: Annotated[str, typer.Argument(
+        metavar="TARGET", help="a round file, or a model id (OpenRouter unless --base-url)")],
+    base_url: Annotated[str | None, typer.Option(metavar="URL", help="OpenAI-compatible base URL of a local server")] = None,
+    api_key_env: Annotated[str | None, typer.Option(
+        metavar="VAR", help="environment variable holding the endpoint's key (default: none for --base-url)")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="machine-readable output")] = False,
     quick: Annotated[bool, typer.Option("--quick", help="only the forced-call check, not every phase's schema")] = False,
 ) -> None:
-    """Check each endpoint returns a forced tool call and takes every phase's tool schema as a round
-    sends it; report what it says about itself and what it honours. Exit 1 on a failure."""
+    """Check each endpoint makes a forced tool call and takes every phase's tool schema; exit 1 on a failure.
+
+    The requests are a round's own; the report says what the endpoint tells of itself and what it honours."""
     from farm.probe import probe  # the openai client is slow to import; only this command needs it
     from workers.phases.base import PHASES
 
@@ -219,8 +225,10 @@ def probe_command(
 
 
 def flower(
-    port: Annotated[int, typer.Option(help="port to listen on")] = 5555,
-    address: Annotated[str, typer.Option(help="address to bind")] = "0.0.0.0",  # noqa: S104 - a container's port
+    port: Annotated[int, typer.Option(metavar="PORT", help="port to listen on")] = 5555,
+    address: Annotated[str, typer.Option(
+        metavar="ADDRESS",
+        help="address to bind; 0.0.0.0 to reach Flower from other hosts (a container's port)")] = LOOPBACK,
     no_auth: Annotated[bool, typer.Option("--no-auth", help="run without basic auth (trusted networks only)")] = False,
 ) -> None:
     """Start Flower on the farm's broker, with basic auth from $FARM_FLOWER_BASIC_AUTH (user:password)."""

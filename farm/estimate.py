@@ -5,6 +5,9 @@ Tokens come from history when the store has any: the succeeded phases of past ro
 model's, else other projects' scaled by project size. Without history, rough built-in priors by
 project size. Tokens are then priced with each model's own prices, so a model new to the farm is
 projected from what the others used.
+
+Scripted simulator models answer in a fraction of a real model's tokens: history is kept apart by
+endpoint, so simulator rounds (the demo) only project simulator models, and real rounds real ones.
 """
 
 from __future__ import annotations
@@ -13,8 +16,10 @@ from collections import defaultdict
 from dataclasses import dataclass
 from statistics import fmean
 
+from farm import keys
 from farm.catalog import Project, load_project
 from farm.roundfile import LoadedRound
+from farm.spec import EndpointKind, ModelSpec
 from farm.store import Store
 from workers.harness.usage import price
 
@@ -58,21 +63,33 @@ def project_size(project: Project) -> float:
     return (len(project.text) / len(load_project("todo").text)) ** _SIZE_EXPONENT
 
 
-# (project, phase) -> model -> token totals of each succeeded phase on record
-History = dict[tuple[str, str], dict[str, list[Tokens]]]
+# (simulated, project, phase) -> model -> token totals of each succeeded phase on record
+History = dict[tuple[bool, str, str], dict[str, list[Tokens]]]
+
+
+def _simulated_models(store: Store, round_id: str) -> dict[str, bool]:
+    """Per model of a past round, whether the simulator played it (from its manifest; none: no round)."""
+    manifest = store.get_json_or_none(keys.manifest(round_id)) or {}
+    models = manifest.get("spec", {}).get("models", [])
+    return {model["id"]: model["endpoint"]["kind"] == EndpointKind.SIMULATOR.value for model in models}
 
 
 def load_history(store: Store) -> History:
+    """Results of rounds without a manifest are left out: nothing says which endpoint produced them."""
     history: History = defaultdict(lambda: defaultdict(list))
+    simulated: dict[str, dict[str, bool]] = {}
     for key in store.list("rounds/"):
         if not key.endswith("/result.json") or "/runs/" not in key:
             continue
+        round_id = key.split("/")[1]
+        if round_id not in simulated:
+            simulated[round_id] = _simulated_models(store, round_id)
         result = store.get_json(key)
         totals = result.get("calls", {}).get("totals")
-        if result.get("outcome") != "succeeded" or not totals:
+        if result.get("outcome") != "succeeded" or not totals or result["model"] not in simulated[round_id]:
             continue
         tokens = Tokens(totals.get("input_tokens", 0), totals.get("cached_tokens", 0), totals.get("output_tokens", 0))
-        history[(result["project"], result["phase"])][result["model"]].append(tokens)
+        history[(simulated[round_id][result["model"]], result["project"], result["phase"])][result["model"]].append(tokens)
     return history
 
 
@@ -100,7 +117,11 @@ class Verdict:
 class Estimate:
     rows: list[Row]
     verdicts: list[Verdict]
-    from_history: bool
+
+    @property
+    def from_history(self) -> bool:
+        """Whether any projection came from past rounds of the same kind of endpoint."""
+        return any(row.basis != PRIOR for row in self.rows)
 
     @property
     def fits(self) -> bool:
@@ -110,16 +131,19 @@ class Estimate:
 _BASES = (HISTORY_MODEL, HISTORY_OTHERS, HISTORY_SCALED, PRIOR)
 
 
-def _phase_tokens(history: History, sizes: dict[str, float], model: str, project: str, phase: str) -> tuple[Tokens, str]:
-    by_model = history.get((project, phase), {})
-    if by_model.get(model):
-        return Tokens.mean(by_model[model]), HISTORY_MODEL
+def _phase_tokens(
+    history: History, sizes: dict[str, float], model: ModelSpec, project: str, phase: str
+) -> tuple[Tokens, str]:
+    simulated = model.endpoint.kind is EndpointKind.SIMULATOR
+    by_model = history.get((simulated, project, phase), {})
+    if by_model.get(model.id):
+        return Tokens.mean(by_model[model.id]), HISTORY_MODEL
     if by_model:
         return Tokens.mean([t for samples in by_model.values() for t in samples]), HISTORY_OTHERS
     scaled = [
         t.scaled(sizes[project] / sizes[other])
-        for (other, other_phase), models in history.items()
-        if other_phase == phase and other in sizes
+        for (kind, other, other_phase), models in history.items()
+        if kind == simulated and other_phase == phase and other in sizes
         for samples in models.values()
         for t in samples
     ]
@@ -134,7 +158,7 @@ def estimate(loaded: LoadedRound, history: History) -> Estimate:
     rows = []
     for model in spec.models:
         for project in loaded.projects:
-            parts = [_phase_tokens(history, sizes, model.id, project.name, phase) for phase in spec.phases]
+            parts = [_phase_tokens(history, sizes, model, project.name, phase) for phase in spec.phases]
             tokens = Tokens(*(sum(getattr(t, f) for t, _ in parts) for f in ("input", "cached", "output")))
             cost = price(model.prices, round(tokens.input), round(tokens.cached), round(tokens.output))
             basis = max((b for _, b in parts), key=_BASES.index)
@@ -143,4 +167,4 @@ def estimate(loaded: LoadedRound, history: History) -> Estimate:
         Verdict(m.id, sum(r.cost_usd for r in rows if r.model == m.id), spec.model_budget(m.id)) for m in spec.models
     ]
     verdicts.append(Verdict("round", sum(r.cost_usd for r in rows), spec.budgets.round_usd))
-    return Estimate(rows, verdicts, from_history=bool(history))
+    return Estimate(rows, verdicts)

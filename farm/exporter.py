@@ -2,7 +2,8 @@
 
 A Celery worker's main process serves it (see `workers.telemetry`) for its prefork children, which
 only write their files. The files of one worker start empty: old ones belong to dead processes and
-would skew the sums.
+would skew the sums. A round is served per job while it runs (and a while after), then per model
+(`farm.metrics_rollup`); `farm.metrics_state.forget_round` drops a round altogether.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from prometheus_client import CollectorRegistry, start_http_server
 from prometheus_client.multiprocess import MultiProcessCollector
 
 from farm.ledger import Ledger
+from farm.metrics_rollup import RolledUpCollector
 from farm.metrics_state import FarmStateCollector
 
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
@@ -35,10 +37,11 @@ def registry(redis_url: str) -> CollectorRegistry:
     path = os.environ.get(MULTIPROC_ENV)
     if not path:
         raise RuntimeError(f"{MULTIPROC_ENV} is not set: worker processes cannot share their metrics")
-    reg = CollectorRegistry()
-    MultiProcessCollector(reg, path=path)
     # A scrape while Redis is away answers at once with the processes' metrics, not after a ride-out.
-    reg.register(FarmStateCollector(Ledger.from_url(redis_url, ride_out_s=1)))
+    ledger = Ledger.from_url(redis_url, ride_out_s=1)
+    reg = CollectorRegistry()
+    reg.register(RolledUpCollector(MultiProcessCollector(None, path=path), ledger))
+    reg.register(FarmStateCollector(ledger))
     return reg
 
 

@@ -10,6 +10,8 @@ import sys
 from collections.abc import Mapping
 
 AUTH_ENV = "FARM_FLOWER_BASIC_AUTH"
+# Flower can revoke tasks: it listens on loopback unless told otherwise (`--address 0.0.0.0` in a container).
+LOOPBACK = "127.0.0.1"
 
 
 class FlowerConfigError(ValueError):

@@ -6,7 +6,8 @@ process serves their sum (`farm.exporter`). State that lives in Redis (queue dep
 budgets, endpoint caps) is read at scrape time by `farm.metrics_state`, never counted here.
 
 Labels are bounded: round, model, project, phase, plus a closed set of kinds, outcomes and
-states. Operation and attempt ids never become labels.
+states. Operation and attempt ids never become labels. Per-job label sets are served while their
+round runs; a finished round's are summed per model at scrape time (`farm.metrics_rollup`).
 """
 
 from __future__ import annotations

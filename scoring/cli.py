@@ -98,11 +98,11 @@ def register(app: typer.Typer) -> None:
 
     @app.command("score")
     def score(
-        path: Annotated[Path, typer.Argument(help="Root of a generated project tree (AutoBe / NestJS layout).")],
+        path: Annotated[Path, typer.Argument(metavar="PATH", help="Root of a generated project tree (AutoBe / NestJS layout).")],
         profile: Annotated[str | None, typer.Option(
-            "--profile", help=f"Scoring profile id (default {profiles.DEFAULT}; see scoring/PROFILES.md).")] = None,
+            "--profile", metavar="PROFILE", help=f"Scoring profile id (default {profiles.DEFAULT}; see scoring/PROFILES.md).")] = None,
         as_json: Annotated[bool, typer.Option("--json", help="Print the canonical JSON report.")] = False,
-        weights: Annotated[str | None, typer.Option("--weights", hidden=True, help="Deprecated: --profile.")] = None,
+        weights: Annotated[str | None, typer.Option("--weights", metavar="PROFILE", hidden=True, help="Deprecated: --profile.")] = None,
     ) -> None:
         """Score a project tree with the static rubric."""
         score_command(path, profile, as_json, weights)

@@ -12,11 +12,22 @@ from pathlib import PurePosixPath
 from statistics import fmean
 
 from farm import keys
-from farm.leaderboard.model import SCORE_DIGITS, Fcsr, Leaderboard, ModelEntry, RunEntry, RunScore, Usage
+from farm.leaderboard.fmt import KIND_LABEL
+from farm.leaderboard.model import (
+    SCORE_DIGITS,
+    Fcsr,
+    Leaderboard,
+    ModelEntry,
+    ModelInfo,
+    Prices,
+    RunEntry,
+    RunScore,
+    Usage,
+)
 from farm.leaderboard.reading import LeaderboardError, read_json
 from farm.leaderboard.runs import read_run
 from farm.manifest import Manifest
-from farm.spec import ROUND_ID
+from farm.spec import ROUND_ID, ModelSpec
 from farm.store import Store
 from scoring import profiles
 from scoring.report import grade
@@ -48,15 +59,39 @@ def _axis_mean(scores: list[RunScore], axis: str) -> float | None:
     return round(fmean(values), SCORE_DIGITS) if values else None
 
 
-def _model_entry(model_id: str, runs: list[RunEntry], axes: list[str]) -> ModelEntry:
+def _info(model: ModelSpec, manifest: Manifest, runs: list[RunEntry]) -> ModelInfo:
+    endpoint = model.endpoint.kind.value
+    found = manifest.endpoints.get(model.id)
+    if found is not None:
+        endpoint += f" ({found.server.dialect.value})"
+    prices = model.prices
+    return ModelInfo(
+        served_name=model.request_name,
+        endpoint=endpoint,
+        prices=Prices(input=prices.input, cached=prices.cached_or_input, output=prices.output),
+        providers=sorted({provider for run in runs for provider in run.providers}),
+    )
+
+
+def _unranked_because(runs: list[RunEntry]) -> str | None:
+    """Why a model is not ranked: a mean over some projects does not compare with one over all of them."""
+    unscored = [f"{run.project} ({KIND_LABEL[run.incomplete.kind]})" for run in runs if run.incomplete is not None]
+    if not unscored:
+        return None
+    return f"{len(unscored)} of {len(runs)} runs not scored: {', '.join(unscored)}"
+
+
+def _model_entry(model: ModelSpec, manifest: Manifest, runs: list[RunEntry], axes: list[str]) -> ModelEntry:
     """Everything but the rank, which needs the other models."""
     scored = [run for run in runs if run.score is not None]
     scores = [run.score for run in runs if run.score is not None]
     total = round(fmean(score.total for score in scores), SCORE_DIGITS) if scores else None
     means = {axis: _axis_mean(scores, axis) for axis in axes}
     return ModelEntry(
-        rank=0,
-        model=model_id,
+        rank=None,
+        unranked_because=_unranked_because(runs),
+        model=model.id,
+        info=_info(model, manifest, runs),
         total=total,
         grade=grade(math.floor(total)) if total is not None else None,
         axes={axis: mean for axis, mean in means.items() if mean is not None},
@@ -66,9 +101,16 @@ def _model_entry(model_id: str, runs: list[RunEntry], axes: list[str]) -> ModelE
     )
 
 
-def _rank_key(entry: ModelEntry) -> tuple[bool, float, float, str]:
-    """Total descending (unscored models last), then cheaper first, then model id."""
-    return (entry.total is None, -(entry.total or 0.0), entry.usage.cost_usd, entry.model)
+def _rank_key(entry: ModelEntry) -> tuple[float, float, str]:
+    """Total descending, then cheaper first, then model id."""
+    return (-(entry.total or 0.0), entry.usage.cost_usd, entry.model)
+
+
+def _ranked(entries: list[ModelEntry]) -> list[ModelEntry]:
+    """Models with every run scored, ranked; then the others, unranked, by model id."""
+    ranked = sorted((entry for entry in entries if entry.unranked_because is None), key=_rank_key)
+    unranked = sorted((entry for entry in entries if entry.unranked_because is not None), key=lambda e: e.model)
+    return [entry.model_copy(update={"rank": rank}) for rank, entry in enumerate(ranked, start=1)] + unranked
 
 
 def build_leaderboard(store: Store, round_id: str) -> Leaderboard:
@@ -88,7 +130,7 @@ def build_leaderboard(store: Store, round_id: str) -> Leaderboard:
     }
     present = {axis for model_runs in runs.values() for run in model_runs if run.score for axis in run.score.axes}
     axes = [axis for axis in profiles.AXES if axis in present]
-    entries = sorted((_model_entry(model_id, model_runs, axes) for model_id, model_runs in runs.items()), key=_rank_key)
+    entries = [_model_entry(model, manifest, runs[model.id], axes) for model in spec.models]
     versions = {run.score.scorer_version for model_runs in runs.values() for run in model_runs if run.score}
     return Leaderboard(
         round=round_id,
@@ -100,5 +142,5 @@ def build_leaderboard(store: Store, round_id: str) -> Leaderboard:
         phases=phases,
         projects=projects,
         axes=axes,
-        models=[entry.model_copy(update={"rank": rank}) for rank, entry in enumerate(entries, start=1)],
+        models=_ranked(entries),
     )

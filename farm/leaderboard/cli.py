@@ -34,7 +34,7 @@ RENDERERS: dict[Format, Callable[[Leaderboard], str]] = {
     Format.HTML: render_html,
 }
 StoreOption = Annotated[str | None, typer.Option(
-    "--store", help="artifact store: s3://bucket/prefix or a directory (default: $FARM_STORE or ./farm-store)")]
+    "--store", metavar="STORE", help="artifact store: s3://bucket/prefix or a directory (default: $FARM_STORE or ./farm-store)")]
 
 
 def _open(url: str | None) -> Store:
@@ -57,16 +57,18 @@ def _build(store: Store, round_id: str) -> Leaderboard:
         raise _error(str(exc)) from None
 
 
-def publish(store: Store, board: Leaderboard, fmt: Format, out: Path | None) -> list[str]:
-    """Write the rendering to the store (and to out); returns where it went."""
+def publish(store: Store, board: Leaderboard, fmt: Format, output: Path | None) -> str:
+    """Store the rendering, and write it to `output` when given; returns the text and says where it went (stderr)."""
     text = RENDERERS[fmt](board)
     key = keys.leaderboard(board.round, fmt.value)
     store.put_text(key, text)
     written = [f"{store.url.rstrip('/')}/{key}"]
-    if out is not None:
-        out.write_text(text, encoding="utf-8")
-        written.append(str(out))
-    return written
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        written.append(str(output))
+    for place in written:
+        typer.echo(f"wrote {place}", err=True)
+    return text
 
 
 def register(app: typer.Typer) -> None:
@@ -75,24 +77,28 @@ def register(app: typer.Typer) -> None:
     @app.command("leaderboard")
     def leaderboard(
         round_id: Annotated[str, typer.Argument(metavar="ROUND", help="round id, e.g. 2026-12")],
-        fmt: Annotated[Format, typer.Option("--format", help="table prints; md, json and html are also stored")] = Format.TABLE,
-        out: Annotated[Path | None, typer.Option("--out", help="also write the md / json / html rendering here")] = None,
+        fmt: Annotated[Format, typer.Option(
+            "--format",
+            help="table (for the terminal), or md, json, html: printed to stdout (or --output), and stored")] = Format.TABLE,
+        output: Annotated[Path | None, typer.Option(
+            "--output", "--out", "-o", metavar="FILE",
+            help="write the md / json / html rendering here, not to stdout")] = None,
         store: StoreOption = None,
     ) -> None:
-        """Rank a round's models from its store; md/json/html go to rounds/ROUND/leaderboard.FORMAT."""
-        if fmt is Format.TABLE and out is not None:
-            raise typer.BadParameter("--out needs --format md, json or html", param_hint="--out")
+        """Rank a round's models from its store; md/json/html also go to rounds/ROUND/leaderboard.FORMAT."""
+        if fmt is Format.TABLE and output is not None:
+            raise typer.BadParameter("--output needs --format md, json or html", param_hint="--output")
         target = _open(store)
         board = _build(target, round_id)
         if fmt is Format.TABLE:
             Console().print(render_leaderboard(board))
             return
         try:
-            written = publish(target, board, fmt, out)
+            text = publish(target, board, fmt, output)
         except (StoreError, OSError) as exc:
             raise _error(f"round {round_id}: writing the {fmt.value} leaderboard failed: {exc}") from None
-        for place in written:
-            typer.echo(f"wrote {place}", err=True)
+        if output is None:
+            typer.echo(text, nl=False)
 
     @app.command("compare")
     def compare_rounds(

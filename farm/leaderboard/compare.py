@@ -18,8 +18,8 @@ class Delta(Record):
 
 class ModelMove(Record):
     model: str
-    rank_a: int
-    rank_b: int
+    rank_a: int | None  # None: unranked in that round (not every run scored)
+    rank_b: int | None
     incomplete_a: list[str]
     incomplete_b: list[str]
     total: Delta

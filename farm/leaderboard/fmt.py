@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from farm.leaderboard.model import Incomplete, Leaderboard, PhaseEntry, PhaseState
+from farm.leaderboard.model import Incomplete, Leaderboard, ModelInfo, PhaseEntry, PhaseState, RunEntry
 
 DASH = "—"
 INCOMPLETE = "incomplete"
+UNRANKED = "unranked"
 
 KIND_LABEL = {"infra": "infra", "budget": "budget", "not_finished": "not finished"}
 
@@ -28,6 +29,41 @@ def tokens(count: int) -> str:
         if count >= divisor:
             return f"{count / divisor:.3g}{suffix}"
     return str(count)
+
+
+def rank(value: int | None) -> str:
+    return DASH if value is None else str(value)
+
+
+def plural(count: int, noun: str) -> str:
+    """'1 project', '4 projects'."""
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"
+
+
+def duration(seconds: float | None) -> str:
+    """45 s, 12 min 5 s, 2 h 3 min: run times span seconds (simulator) to hours (a local model)."""
+    if seconds is None:
+        return DASH
+    whole = round(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours:
+        return f"{hours} h {minutes} min"
+    return f"{minutes} min {secs} s" if minutes else f"{secs} s"
+
+
+def prices(info: ModelInfo) -> str:
+    """USD per million tokens: input / cached input / output."""
+    return " / ".join(f"${value:g}" for value in (info.prices.input, info.prices.cached, info.prices.output))
+
+
+def providers(names: list[str]) -> str:
+    return ", ".join(names) or DASH
+
+
+def run_details(run: RunEntry) -> str:
+    """'14 calls · 3 min 5 s · $0.0120': what the run's finished phases took."""
+    return " · ".join((plural(run.attempts, "call"), duration(run.duration_s), usd(run.usage.cost_usd)))
 
 
 def signed(delta: float | None, digits: int = 1) -> str:
@@ -58,14 +94,17 @@ def how_to_read(board: Leaderboard) -> list[str]:
         "rules: scoring/PROFILES.md), averaged "
         "over the model's scored projects. Grades: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else F. "
         "Ties rank the cheaper model first.",
-        "Incomplete runs (stopped by an infrastructure failure or the budget, or not finished) are left out "
-        "of the mean and marked; they never count against the model. A run the model failed is scored on "
-        "what it produced.",
+        "Incomplete runs (stopped by an infrastructure failure or the budget, or not finished) are not scored "
+        "and never count against the model. Only models with every run scored are ranked: the others are "
+        "listed after them, unranked, with the runs they miss (their total covers their scored runs only). "
+        "A run the model failed is scored on what it produced.",
         "FCSR, function-calling success rate: the share of operations whose first answered call was a valid "
         "function call that passed our compilers (1st), and that got there within the retries (retries). "
         "Counted over the operations of every phase of the scored runs, so each operation weighs the same.",
         "Cost (USD) and tokens are those of the scored runs: the same work the total describes. Input tokens "
-        "include the cached ones, output tokens the reasoning ones.",
+        "include the cached ones, output tokens the reasoning ones. Prices are the round file's, in USD per "
+        "million tokens (input / cached input / output); providers are those that served the calls, as the "
+        "endpoint named them.",
         "Axis means: a run whose compilation gate failed counts 0 on every axis; an axis the scorer did not "
         "run (golden) is left out.",
     ]

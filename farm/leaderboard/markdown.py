@@ -24,7 +24,7 @@ def _run(run: RunEntry) -> str:
 
 
 def _model(entry: ModelEntry) -> str:
-    marker = f" ⚠ {fmt.INCOMPLETE}: {', '.join(entry.incomplete_runs)}" if entry.incomplete_runs else ""
+    marker = f" ⚠ {fmt.UNRANKED}: {entry.unranked_because}" if entry.unranked_because else ""
     return f"`{entry.model}`{marker}"
 
 
@@ -40,7 +40,7 @@ def render_markdown(board: Leaderboard) -> str:
         ["#", "Model", "Total", "Grade", *board.projects, "Cost", "Tokens in / cached / out / reasoning",
          "FCSR 1st", "FCSR retries"],
         "rlrc" + "c" * len(board.projects) + "rrrr",
-        ([str(e.rank), _model(e), fmt.score(e.total), e.grade or fmt.DASH, *(_run(e.run(p)) for p in board.projects),
+        ([fmt.rank(e.rank), _model(e), fmt.score(e.total), e.grade or fmt.DASH, *(_run(e.run(p)) for p in board.projects),
           fmt.usd(e.usage.cost_usd),
           " / ".join(fmt.tokens(n) for n in (e.usage.input_tokens, e.usage.cached_tokens, e.usage.output_tokens,
                                              e.usage.reasoning_tokens)),
@@ -50,9 +50,13 @@ def render_markdown(board: Leaderboard) -> str:
         lines += ["", "## Axes (mean over scored runs)", ""]
         lines += _table(["Model", *(f"{a} ({board.axis_weights[a]:g})" for a in board.axes)], "l" + "r" * len(board.axes),
                         ([f"`{e.model}`", *(fmt.score(e.axes.get(a)) for a in board.axes)] for e in board.models))
-    lines += ["", "## What each phase produced", ""]
-    lines += _table(["Model", "Project", *board.phases], "ll" + "l" * len(board.phases),
-                    ([f"`{e.model}`", run.project, *(fmt.phase_cell(p) for p in run.phases)]
+    lines += ["", "## Models", ""]
+    lines += _table(["Model", "Served as", "Endpoint", "Providers", "Prices $/M in / cached / out"], "lllll",
+                    ([f"`{e.model}`", f"`{e.info.served_name}`", e.info.endpoint, fmt.providers(e.info.providers),
+                      fmt.prices(e.info)] for e in board.models))
+    lines += ["", "## Runs: what each phase produced", ""]
+    lines += _table(["Model", "Project", *board.phases, "Calls · time · cost"], "ll" + "l" * len(board.phases) + "r",
+                    ([f"`{e.model}`", run.project, *(fmt.phase_cell(p) for p in run.phases), fmt.run_details(run)]
                      for e in board.models for run in e.runs))
     incomplete = [f"- `{e.model}` × {run.project}: {fmt.incomplete(run.incomplete)}"
                   for e in board.models for run in e.runs if run.incomplete is not None]

@@ -122,12 +122,34 @@ class RunEntry(Record):
     score: RunScore | None  # None exactly when incomplete
     usage: Usage
     fcsr: Fcsr
+    attempts: int  # LLM calls of its finished phases, retries and transport failures included
+    duration_s: float | None  # summed over its finished phases; None when none finished
+    providers: list[str]  # who served its calls (calls.jsonl), sorted; empty when the endpoint does not say
+
+
+class Prices(Record):
+    """USD per million tokens, as the round file set them."""
+
+    input: float
+    cached: float
+    output: float
+
+
+class ModelInfo(Record):
+    """What the manifest says of a model, and who served its calls."""
+
+    served_name: str  # the name its endpoint was asked for
+    endpoint: str  # the endpoint kind, with the dialect preflight found: "openai-compatible (llama.cpp)"
+    prices: Prices
+    providers: list[str]  # over all its runs
 
 
 class ModelEntry(Record):
-    rank: int
+    rank: int | None  # None: not every run is scored, so its total does not compare (see unranked_because)
+    unranked_because: str | None
     model: str
-    total: float | None  # mean over scored runs; None when no run is scored
+    info: ModelInfo
+    total: float | None  # mean over scored runs (only some of them when unranked); None when no run is scored
     grade: str | None
     axes: dict[str, float]
     usage: Usage  # over scored runs: the same work the total describes

@@ -10,12 +10,13 @@ from __future__ import annotations
 
 from typing import Literal
 
+import orjson
 from pydantic import BaseModel, ConfigDict
 
 from farm import keys
 from farm.leaderboard.model import Fcsr, Incomplete, IncompleteKind, PhaseEntry, PhaseState, RunEntry, RunScore, Usage
 from farm.leaderboard.reading import LeaderboardError, read_json, where
-from farm.store import Store
+from farm.store import NotInStore, Store
 from scoring.report import ScoreReport
 
 # Attempt outcomes are a function-call result or "transport:<fault>" (workers.calls.summarize):
@@ -46,6 +47,7 @@ class _Operation(_Stored):
 class _Calls(_Stored):
     totals: dict[str, float] = {}
     operations: dict[str, _Operation] = {}
+    attempts: int = 0
 
 
 class PhaseResult(_Stored):
@@ -55,6 +57,12 @@ class PhaseResult(_Stored):
     reason: str = ""
     summary: dict[str, int | float | str] = {}
     calls: _Calls
+    started_at: float | None = None
+    ended_at: float | None = None
+
+    @property
+    def duration_s(self) -> float:
+        return (self.ended_at - self.started_at) if self.started_at is not None and self.ended_at is not None else 0.0
 
     def usage(self) -> Usage:
         names = Usage.model_fields
@@ -90,6 +98,7 @@ def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], profile: s
     """Walk the run's phases in order; score it only when every phase that had to run has ended."""
     entries: list[PhaseEntry] = []
     results: list[PhaseResult] = []
+    providers: set[str] = set()
     incomplete: Incomplete | None = None
     stopped: PhaseState | None = None  # set once a phase ends the run early
     for phase in phases:
@@ -105,6 +114,7 @@ def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], profile: s
             entries.append(PhaseEntry(phase=phase, state=stopped))
             continue
         results.append(result)
+        providers |= _providers(store, phase_keys.calls)
         entries.append(PhaseEntry(phase=phase, state=PhaseState(result.outcome), reason=result.reason,
                                   summary=result.summary))
         if result.outcome == PhaseState.MODEL_FAILED:
@@ -121,7 +131,23 @@ def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], profile: s
         score=score,
         usage=Usage.total([r.usage() for r in results]),
         fcsr=Fcsr.total([r.fcsr() for r in results]),
+        attempts=sum(r.calls.attempts for r in results),
+        duration_s=round(sum(r.duration_s for r in results), 1) if results else None,
+        providers=sorted(providers),
     )
+
+
+def _providers(store: Store, key: str) -> set[str]:
+    """Who served a phase's calls, as the endpoint said (OpenRouter names the provider it routed to):
+    only calls.jsonl records it, per call."""
+    try:
+        lines = store.get_bytes(key).splitlines()
+    except NotInStore:
+        return set()
+    try:
+        return {provider for line in lines if line.strip() and (provider := orjson.loads(line).get("provider"))}
+    except orjson.JSONDecodeError as exc:
+        raise LeaderboardError(f"{where(store, key)}: not valid JSON lines ({exc})") from None
 
 
 def _read_score(store: Store, key: str, profile: str) -> RunScore | None:

@@ -29,8 +29,8 @@ def _run_cell(run: RunEntry) -> Text:
 
 def render_leaderboard(board: Leaderboard) -> RenderableType:
     ranking = Table(title=f"benchfarm leaderboard — round {board.round} ({board.date})",
-                    caption=f"profile {board.profile}; totals are means over scored runs; ⚠ marks incomplete runs, "
-                            "left out of the totals",
+                    caption=f"profile {board.profile}; totals are means over scored runs; only models with every run "
+                            "scored are ranked (⚠ marks the runs the others miss)",
                     title_style="bold")
     # Model ids are what the reader looks for: never cut them (other columns wrap instead).
     ranking.add_column("#", justify="right")
@@ -41,19 +41,21 @@ def render_leaderboard(board: Leaderboard) -> RenderableType:
     ranking.add_column("cost", justify="right")
     ranking.add_column("tokens in / cached / out / reasoning", justify="right")
     ranking.add_column("FCSR\n1st / retries", justify="right")
-    for entry in board.models:
+    for index, entry in enumerate(board.models):
         model = Text(entry.model, style="bold")
-        if entry.incomplete_runs:
-            model.append(f"\n{fmt.INCOMPLETE}: {', '.join(entry.incomplete_runs)}", style="yellow")
+        if entry.unranked_because:
+            model.append(f"\n{fmt.UNRANKED}: {entry.unranked_because}", style="yellow")
         usage = entry.usage
+        last_ranked = entry.rank is not None and (index + 1 == len(board.models) or board.models[index + 1].rank is None)
         ranking.add_row(
-            str(entry.rank), model,
+            fmt.rank(entry.rank), model,
             Text(fmt.DASH, style="dim") if entry.grade is None else Text.assemble(fmt.score(entry.total), " ", _grade(entry.grade)),
             *(_run_cell(entry.run(project)) for project in board.projects),
             fmt.usd(usage.cost_usd),
             " / ".join(fmt.tokens(n) for n in (usage.input_tokens, usage.cached_tokens, usage.output_tokens,
                                                usage.reasoning_tokens)),
             f"{fmt.rate(entry.fcsr.first_attempt_rate)} / {fmt.rate(entry.fcsr.after_retries_rate)}",
+            end_section=last_ranked,
         )
     parts: list[RenderableType] = [ranking]
     if board.axes:
@@ -64,13 +66,21 @@ def render_leaderboard(board: Leaderboard) -> RenderableType:
         for entry in board.models:
             axes.add_row(entry.model, *(fmt.score(entry.axes.get(axis)) for axis in board.axes))
         parts.append(axes)
-    phases = Table(title="What each phase produced", title_style="bold")
-    for column in ("model", "project", *board.phases):
+    models = Table(title="Models", title_style="bold")
+    for column in ("model", "served as", "endpoint", "providers", "prices $/M in / cached / out"):
+        models.add_column(column)
+    for entry in board.models:
+        info = entry.info
+        models.add_row(entry.model, info.served_name, info.endpoint, fmt.providers(info.providers), fmt.prices(info))
+    parts.append(models)
+    phases = Table(title="Runs: what each phase produced", title_style="bold")
+    for column in ("model", "project", *board.phases, "calls · time · cost"):
         phases.add_column(column)
     for entry in board.models:
         for run in entry.runs:
             phases.add_row(entry.model, run.project,
-                           *(Text(fmt.phase_cell(p), style=PHASE_STYLE[p.state]) for p in run.phases))
+                           *(Text(fmt.phase_cell(p), style=PHASE_STYLE[p.state]) for p in run.phases),
+                           fmt.run_details(run))
     parts.append(phases)
     for entry in board.models:
         for run in entry.runs:
@@ -110,7 +120,7 @@ def render_comparison(comparison: Comparison) -> RenderableType:
                 model.append(f"\n{fmt.INCOMPLETE} in {round_id}: {', '.join(projects)}", style="yellow")
         table.add_row(
             model,
-            f"{move.rank_a} → {move.rank_b}",
+            f"{fmt.rank(move.rank_a)} → {fmt.rank(move.rank_b)}",
             Text.assemble(f"{fmt.score(move.total.a)} → {fmt.score(move.total.b)} ", _change(move.total.delta)),
             *(_change(move.axes[axis].delta) for axis in comparison.axes),
             Text.assemble(f"{fmt.usd(move.cost_usd.b or 0.0)} ", _change(move.cost_usd.delta, 4, lower_is_better=True)),

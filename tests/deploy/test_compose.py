@@ -77,7 +77,7 @@ def test_workers_follow_the_runtime_contract(config):
         assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
         assert worker["depends_on"]["s3-init"]["condition"] == "service_completed_successfully"
     flower = services["flower"]
-    assert flower["command"] == ["farm", "flower", "--port", "5555"]
+    assert flower["command"] == ["farm", "flower", "--port", "5555", "--address", "0.0.0.0"]
     assert flower["environment"]["FARM_FLOWER_BASIC_AUTH"]
     assert "OPENROUTER_API_KEY" not in flower["environment"], "Flower must not see the model API keys"
 

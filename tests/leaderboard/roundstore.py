@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from farm import keys
+from farm.conformance import Conformance
 from farm.manifest import Manifest, build_manifest
 from farm.roundfile import parse_round
 from farm.store import Store
@@ -26,19 +27,25 @@ REPO = Path(__file__).resolve().parents[2]
 TODO_FIXTURE = REPO / "tests" / "scoring" / "fixtures" / "autobe_todo"
 
 
+LOCAL_SERVED_NAME = "qwen3-coder-30b-a3b"
+
+
 def model_entry(model_id: str) -> dict[str, Any]:
+    """A local model (`local/…`) on a llama.cpp server under its own name; the others on OpenRouter."""
+    entry: dict[str, Any] = {"id": model_id, "endpoint": {"kind": "openrouter"},
+                             "prices": {"input": 0.2, "cached": 0.02, "output": 0.8}}
     if model_id.startswith("local/"):
-        endpoint = {"kind": "openai-compatible", "base_url": "http://127.0.0.1:8080/v1"}
-    else:
-        endpoint = {"kind": "openrouter"}
-    return {"id": model_id, "endpoint": endpoint, "prices": {"input": 0.2, "cached": 0.02, "output": 0.8}}
+        entry.update(endpoint={"kind": "openai-compatible", "base_url": "http://127.0.0.1:8080/v1"},
+                     served_name=LOCAL_SERVED_NAME, prices={"input": 0, "output": 0})
+    return entry
 
 
 def write_manifest(store: Store, round_id: str, models: list[str], projects: list[str], phases: list[str],
-                   description: str = "") -> Manifest:
+                   description: str = "", endpoints: dict[str, Conformance] | None = None) -> Manifest:
+    """`endpoints`: what preflight found of each model's server, frozen into the manifest."""
     data = {"round": round_id, "description": description, "models": [model_entry(m) for m in models],
             "projects": projects, "phases": phases}
-    manifest = build_manifest(parse_round(data, f"<{round_id}>", REPO), profile=PROFILE)
+    manifest = build_manifest(parse_round(data, f"<{round_id}>", REPO), profile=PROFILE, endpoints=endpoints)
     store.put_json(keys.manifest(round_id), manifest.model_dump(mode="json"))
     return manifest
 
@@ -48,6 +55,7 @@ class Calls:
     """Attempt records of one phase, as the harness writes them."""
 
     cost: float = 0.001  # per attempt
+    provider: str | None = None  # who served each answered attempt, as OpenRouter names it
     tokens: tuple[int, int, int, int] = (1000, 200, 300, 50)  # input, cached, output, reasoning
     attempts: list[dict[str, Any]] = field(default_factory=list)
 
@@ -59,13 +67,14 @@ class Calls:
             usage = Usage(input_tokens=inp, cached_tokens=cached, output_tokens=out, reasoning_tokens=reasoning,
                           cost_usd=self.cost if answered else 0.0, cost_source="prices" if answered else "none")
             record = AttemptRecord(attempt_id=f"a{n:04d}", op_id=op_id, attempt=n, started_at=1_700_000_000.0 + n,
-                                   latency_ms=10.0, request_digest=f"d{n}", outcome=outcome, usage=usage)
+                                   latency_ms=10.0, request_digest=f"d{n}", outcome=outcome, usage=usage,
+                                   provider=self.provider if answered else None)
             self.attempts.append(record.model_dump(mode="json"))
         return self
 
 
-def ok_calls(ops: int = 1, cost: float = 0.001) -> Calls:
-    calls = Calls(cost=cost)
+def ok_calls(ops: int = 1, cost: float = 0.001, provider: str | None = None) -> Calls:
+    calls = Calls(cost=cost, provider=provider)
     for i in range(ops):
         calls.op(f"op-{i}", "success")
     return calls

@@ -7,10 +7,13 @@ from pathlib import Path
 import pytest
 
 from farm import keys
+from farm.conformance import Conformance
 from farm.leaderboard import LeaderboardError, build_leaderboard
 from farm.leaderboard.model import IncompleteKind, PhaseState
+from farm.spec import Dialect
 from farm.store import LocalStore
 from tests.leaderboard.roundstore import (
+    LOCAL_SERVED_NAME,
     Calls,
     hand_report,
     ok_calls,
@@ -29,20 +32,36 @@ from tests.leaderboard.scenario import (
     NANO,
     NANO_REDDIT_AXES,
     QWEN,
+    QWEN_PROVIDER,
     axes,
 )
+from workers.harness.dialect import ServerProfile
 
 
 def test_ranking_by_total_then_cost_then_id(store: LocalStore) -> None:
     board = build_leaderboard(store, LATER)
-    assert [(e.rank, e.model, e.total, e.grade) for e in board.models] == [
-        (1, QWEN, 85.0, "B"),  # tied with NANO on total, and cheaper
-        (2, NANO, 85.0, "B"),
-        (3, DEEPSEEK, 0.0, "F"),
-        (4, LOCAL, None, None),  # no scored run at all: last
+    assert [(e.rank, e.model, e.total, e.grade, e.unranked_because) for e in board.models] == [
+        (1, QWEN, 85.0, "B", None),  # tied with NANO on total, and cheaper
+        (2, NANO, 85.0, "B", None),
+        # Not every run scored: listed after the ranked models, by id, with the runs they miss.
+        (None, DEEPSEEK, 0.0, "F", "1 of 2 runs not scored: reddit (infra)"),
+        (None, LOCAL, None, None, "2 of 2 runs not scored: todo (budget), reddit (not finished)"),
     ]
     assert board.model(QWEN).usage.cost_usd < board.model(NANO).usage.cost_usd
     assert board.projects == ["todo", "reddit"]  # the round file's order, not the stored manifest's sorted keys
+
+
+def test_an_unfinished_round_ranks_only_models_with_every_run_scored(tmp_path: Path) -> None:
+    """Mid-round: the model that failed fast is scored 0; those still running are not ranked below it."""
+    store = LocalStore(tmp_path)
+    write_manifest(store, "mid", ["sim/broken", "sim/clean", "sim/learner"], ["todo"], ["analyze", "database"])
+    write_result(store, "mid", "sim/broken", "todo", "analyze", Calls().op("op-0", *["validation_failure"] * 4), {},
+                 outcome="model_failed")
+    write_score(store, "mid", "sim/broken", "todo", hand_report(0))
+    write_result(store, "mid", "sim/clean", "todo", "analyze", ok_calls(), ANALYZED)  # database still running
+    board = build_leaderboard(store, "mid")
+    assert [(e.rank, e.model) for e in board.models] == [(1, "sim/broken"), (None, "sim/clean"), (None, "sim/learner")]
+    assert [e.unranked_because for e in board.models[1:]] == ["1 of 1 runs not scored: todo (not finished)"] * 2
 
 
 def test_equal_total_and_cost_rank_by_model_id(tmp_path: Path) -> None:
@@ -105,6 +124,25 @@ def test_incomplete_runs_are_marked_with_their_kind(store: LocalStore) -> None:
     assert todo.incomplete is None and todo.score.total == 0 and not todo.score.gate_passed
     assert [(p.phase, p.state) for p in todo.phases] == [("analyze", PhaseState.MODEL_FAILED), ("database", PhaseState.SKIPPED)]
     assert "validation retries exhausted" in todo.phases[0].reason
+
+
+def test_models_carry_their_metadata_from_the_manifest_and_the_calls(store: LocalStore) -> None:
+    board = build_leaderboard(store, LATER)
+    qwen, local = board.model(QWEN).info, board.model(LOCAL).info
+    assert (qwen.served_name, qwen.endpoint, qwen.providers) == (QWEN, "openrouter", [QWEN_PROVIDER])
+    assert (qwen.prices.input, qwen.prices.cached, qwen.prices.output) == (0.2, 0.02, 0.8)
+    assert (local.served_name, local.endpoint, local.providers) == (LOCAL_SERVED_NAME, "openai-compatible", [])
+    assert local.prices.cached == 0  # the input price when the round file sets none
+    run = board.model(QWEN).run("todo")
+    assert (run.attempts, run.duration_s, run.providers) == (3, 200.0, [QWEN_PROVIDER])  # two phases of 100 s
+    assert board.model(LOCAL).run("todo").duration_s is None  # no phase finished
+
+
+def test_the_endpoint_names_the_dialect_preflight_found(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    found = Conformance(server=ServerProfile(dialect=Dialect.LLAMA_CPP, found_by="/v1/models owned_by=me"))
+    write_manifest(store, "r", [LOCAL], ["todo"], ["analyze"], endpoints={LOCAL: found})
+    assert build_leaderboard(store, "r").model(LOCAL).info.endpoint == "openai-compatible (llama.cpp)"
 
 
 def test_each_phase_shows_what_it_produced(store: LocalStore) -> None:
@@ -191,4 +229,4 @@ def test_a_round_frozen_before_profiles_builds_under_its_weight_set(store: Local
         store.put_json(key, {**report, "weights": "autobe-2026.04"})
     board = build_leaderboard(store, LATER)
     assert (board.profile, board.axis_weights["api"]) == ("autobe-2026.04", 7)
-    assert [e.model for e in board.models] == [QWEN, NANO, DEEPSEEK, LOCAL]
+    assert [(e.rank, e.model) for e in board.models] == [(1, QWEN), (2, NANO), (None, DEEPSEEK), (None, LOCAL)]

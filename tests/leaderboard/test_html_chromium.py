@@ -76,11 +76,15 @@ def test_dumped_dom_shows_models_totals_and_incomplete_runs(page: tuple[Path, st
     assert run.returncode == 0, run.stderr[-2000:]
     dom = run.stdout
     assert f"Leaderboard — round {LATER}" in dom
-    rows = re.findall(r'<td class="rank">(\d)</td>\s*<td><div class="model">([^<]+)</div>', dom)
-    assert rows == [("1", QWEN), ("2", NANO), ("3", DEEPSEEK), ("4", LOCAL)]
+    rows = re.findall(r'<td class="rank">(\d|—)</td>\s*<td><div class="model">([^<]+)</div>', dom)
+    assert rows == [("1", QWEN), ("2", NANO), ("—", DEEPSEEK), ("—", LOCAL)]
     totals = re.findall(r'<span class="total">([^<]+)</span>', dom)
     assert totals == ["85.0", "85.0", "0.0", "—"]
-    assert "⚠ incomplete: reddit" in dom and "⚠ incomplete: todo, reddit" in dom
+    assert dom.index("Not ranked") > dom.index(NANO) and dom.count('<tr class="unranked">') == 2
+    assert "⚠ unranked: 1 of 2 runs not scored: reddit (infra)" in dom
+    assert "⚠ unranked: 2 of 2 runs not scored: todo (budget), reddit (not finished)" in dom
     assert dom.count('class="proj incomplete"') == 3
     assert "How to read this" in dom and "profile benchfarm-2026.12" in dom
+    assert "4 models" in dom and "2 projects: todo, reddit" in dom
+    assert re.search(rf'<td class="model">{re.escape(LOCAL)}</td><td class="model">qwen3-coder-30b-a3b</td>', dom)
 

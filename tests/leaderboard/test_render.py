@@ -14,20 +14,27 @@ from farm.leaderboard import build_leaderboard
 from farm.leaderboard.html import render_html
 from farm.leaderboard.markdown import render_markdown
 from farm.store import LocalStore
-from tests.leaderboard.scenario import DEEPSEEK, LATER, LOCAL, NANO, QWEN
+from tests.leaderboard.roundstore import LOCAL_SERVED_NAME, write_manifest
+from tests.leaderboard.scenario import DEEPSEEK, LATER, LOCAL, NANO, QWEN, QWEN_PROVIDER
 
 WIDE = {"COLUMNS": "220"}  # rich wraps to the terminal; a wide one keeps each row on one line
 
 
 def test_markdown_ranks_marks_and_explains(store: LocalStore) -> None:
     text = render_markdown(build_leaderboard(store, LATER))
-    rows = [line for line in text.splitlines() if re.match(r"\| \d \|", line)]
-    assert [row.split(" | ")[1].split("`")[1] for row in rows] == [QWEN, NANO, DEEPSEEK, LOCAL]
+    rows = [line for line in text.splitlines() if re.match(r"\| (\d|—) \|", line)]
+    assert [row.split(" | ")[:2] for row in rows] == [
+        ["| 1", f"`{QWEN}`"], ["| 2", f"`{NANO}`"],
+        ["| —", f"`{DEEPSEEK}` ⚠ unranked: 1 of 2 runs not scored: reddit (infra)"],
+        ["| —", f"`{LOCAL}` ⚠ unranked: 2 of 2 runs not scored: todo (budget), reddit (not finished)"]]
     assert rows[0].startswith(f"| 1 | `{QWEN}` | 85.0 | B | 85 B | 85 B | $0.0060 | 6k / 1.2k / 1.8k / 300 | 100.0% | 100.0% |")
-    assert f"| 3 | `{DEEPSEEK}` ⚠ incomplete: reddit | 0.0 | F | 0 F | ⚠ incomplete (infra) |" in text
-    assert f"| 2 | `{NANO}` | 85.0 | B |" in text and "| 75.0% | 100.0% |" in rows[1]
-    assert f"| `{DEEPSEEK}` | todo | model failed | skipped |" in text
-    assert f"| `{NANO}` | todo | 3 actors · 5 documents | 31 fields · 6 models · 2 namespaces |" in text
+    assert rows[2].endswith("| 0.0 | F | 0 F | ⚠ incomplete (infra) | $0.0080 | 4k / 800 / 1.2k / 200 | 0.0% | 0.0% |")
+    assert "| 75.0% | 100.0% |" in rows[1]
+    assert f"| `{DEEPSEEK}` | todo | model failed | skipped | 5 calls · 1 min 40 s · $0.0080 |" in text
+    assert (f"| `{NANO}` | todo | 3 actors · 5 documents | 31 fields · 6 models · 2 namespaces | "
+            "9 calls · 3 min 20 s · $0.0800 |") in text
+    assert f"| `{QWEN}` | `{QWEN}` | openrouter | {QWEN_PROVIDER} | $0.2 / $0.02 / $0.8 |" in text
+    assert f"| `{LOCAL}` | `{LOCAL_SERVED_NAME}` | openai-compatible | — | $0 / $0 / $0 |" in text
     assert f"- `{LOCAL}` × todo: incomplete (budget): analyze stopped by a budget: operation op-1: the provider refused payment (402)" in text
     assert "## How to read this" in text and "FCSR, function-calling success rate" in text
     assert "profile `benchfarm-2026.12`" in text
@@ -55,31 +62,56 @@ def test_same_store_same_bytes(store: LocalStore) -> None:
     assert render_html(first) == render_html(second)
 
 
-def test_leaderboard_command_stores_each_format(store: LocalStore, tmp_path: Path) -> None:
+def test_leaderboard_command_prints_each_format_to_stdout_and_stores_it(store: LocalStore) -> None:
+    """`farm leaderboard R --format json | jq`: stdout holds the rendering alone; where it was stored goes to stderr."""
     runner = CliRunner()
-    outputs = {}
+    printed = {}
     for fmt in ("md", "json", "html"):
-        out = tmp_path / f"board.{fmt}"
-        result = runner.invoke(app, ["leaderboard", LATER, "--format", fmt, "--out", str(out), "--store", str(store.root)])
+        result = runner.invoke(app, ["leaderboard", LATER, "--format", fmt, "--store", str(store.root)])
         assert result.exit_code == 0, result.output
-        stored = store.get_text(keys.leaderboard(LATER, fmt))
-        assert out.read_text(encoding="utf-8") == stored
-        assert f"rounds/{LATER}/leaderboard.{fmt}" in result.output
-        outputs[fmt] = stored
-    assert outputs["md"] == render_markdown(build_leaderboard(store, LATER))
-    assert json.loads(outputs["json"])["round"] == LATER
-    again = runner.invoke(app, ["leaderboard", LATER, "--format", "html", "--store", str(store.root)])
-    assert again.exit_code == 0 and store.get_text(keys.leaderboard(LATER, "html")) == outputs["html"]
+        assert result.stdout == store.get_text(keys.leaderboard(LATER, fmt))
+        assert f"wrote {store.url.rstrip('/')}/rounds/{LATER}/leaderboard.{fmt}" in result.stderr
+        printed[fmt] = result.stdout
+    board = json.loads(printed["json"])
+    assert [(m["rank"], m["model"]) for m in board["models"]] == [(1, QWEN), (2, NANO), (None, DEEPSEEK), (None, LOCAL)]
+    markdown = printed["md"].splitlines()
+    assert markdown[0] == f"# benchfarm leaderboard — round {LATER}"
+    header = markdown.index("## Ranking") + 2
+    assert markdown[header].startswith("| # | Model | Total | Grade | todo | reddit |")
+    assert re.fullmatch(r"\|(:--|:-:|--:)(\|(:--|:-:|--:))+\|", markdown[header + 1])  # a GitHub table
+    assert all(line.count(" | ") == markdown[header].count(" | ") for line in markdown[header + 2:header + 6])
+    assert printed["html"].startswith("<!DOCTYPE html>") and printed["html"].rstrip().endswith("</html>")
+    assert "<b>2</b> projects" not in printed["html"] and "2 projects: todo, reddit" in printed["html"]
+
+
+def test_leaderboard_command_writes_the_output_file_instead(store: LocalStore, tmp_path: Path) -> None:
+    runner = CliRunner()
+    for option in ("--output", "--out", "-o"):
+        out = tmp_path / f"board{option}.md"
+        result = runner.invoke(app, ["leaderboard", LATER, "--format", "md", option, str(out), "--store", str(store.root)])
+        assert result.exit_code == 0, result.output
+        assert result.stdout == ""
+        assert out.read_text(encoding="utf-8") == store.get_text(keys.leaderboard(LATER, "md"))
+        assert f"wrote {out}" in result.stderr
+
+
+def test_counts_are_pluralised(tmp_path: Path) -> None:
+    one = LocalStore(tmp_path)
+    write_manifest(one, "r", [QWEN], ["todo"], ["analyze"])
+    html = render_html(build_leaderboard(one, "r"))
+    assert "1 model</span>" in html and "1 project: todo" in html and "1 projects" not in html
 
 
 def test_leaderboard_command_prints_the_table(store: LocalStore) -> None:
     result = CliRunner().invoke(app, ["leaderboard", LATER, "--store", str(store.root)], env=WIDE)
     assert result.exit_code == 0, result.output
     lines = result.output.splitlines()
-    ranked = [next(i for i, line in enumerate(lines) if f"│ {n} │ {model}" in line)
-              for n, model in enumerate((QWEN, NANO, DEEPSEEK, LOCAL), start=1)]
+    ranked = [next(i for i, line in enumerate(lines) if f"│ {rank} │ {model}" in line)
+              for rank, model in (("1", QWEN), ("2", NANO), ("—", DEEPSEEK), ("—", LOCAL))]
     assert ranked == sorted(ranked)
-    assert "incomplete: todo, reddit" in result.output and "⚠ budget" in result.output and "⚠ infra" in result.output
+    assert any(set(line) <= set("├┼─┤") for line in lines[ranked[1] + 1:ranked[2]])  # a rule under the ranked models
+    assert "unranked: 2 of 2 runs not scored: todo (budget)," in result.output
+    assert "⚠ budget" in result.output and "⚠ infra" in result.output
     assert not store.exists(keys.leaderboard(LATER, "table"))
 
 
@@ -91,5 +123,5 @@ def test_leaderboard_command_errors_name_the_round(store: LocalStore) -> None:
     broken = runner.invoke(app, ["leaderboard", LATER, "--format", "md", "--store", str(store.root)])
     assert broken.exit_code == 1 and f"rounds/{LATER}/runs/{NANO}/todo/score.json: not valid JSON" in broken.output
     assert not store.exists(keys.leaderboard(LATER, "md"))
-    table_out = runner.invoke(app, ["leaderboard", LATER, "--out", "x.txt", "--store", str(store.root)])
-    assert table_out.exit_code == 2 and "--out needs --format md, json or html" in table_out.output
+    table_out = runner.invoke(app, ["leaderboard", LATER, "--output", "x.txt", "--store", str(store.root)])
+    assert table_out.exit_code == 2 and "--output needs --format md, json or html" in table_out.output
