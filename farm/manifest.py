@@ -3,21 +3,28 @@
 It holds the resolved spec (endpoint URLs filled in), the project texts, the pipeline version and
 prompt hashes, package versions and the git commit. It never holds an API key: models name the
 environment variable that holds theirs.
+
+The embedded farm's simulator is named, not located: every command starts it on another port, so
+the manifest says `base_url: sim://embedded`, and a loaded manifest resolves it to the simulator
+running now (FARM_SIM_URL, which the embedded farm gives its workers). Rounds frozen before that
+name a `http://127.0.0.1:PORT/v1` simulator; they are read the same way.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+import re
 import subprocess
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, model_validator
+from pydantic import BaseModel, ConfigDict, SerializerFunctionWrapHandler, model_serializer, model_validator
 
 import farm
+from farm import config
 from farm.conformance import Conformance
 from farm.roundfile import LoadedRound
 from farm.spec import EndpointKind, RoundSpec
@@ -28,6 +35,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 PHASES_DIR = REPO_ROOT / "workers" / "phases"
 # Rounds frozen before profiles existed were scored with this weight set, named or not; its id is a profile's.
 LEGACY_PROFILE = "autobe-2026.04"
+EMBEDDED_SIMULATOR = "sim://embedded"
+# What manifests frozen before EMBEDDED_SIMULATOR recorded for the embedded simulator.
+_LEGACY_EMBEDDED = re.compile(r"^http://127\.0\.0\.1:\d+/v1$")
 _PACKAGES = ("benchfarm", "openai", "celery", "kombu", "redis", "pydantic", "json-repair", "boto3")
 
 
@@ -53,6 +63,8 @@ class Manifest(BaseModel):
     # Per model: what its endpoint took and honoured at submission (the probe's conformance check);
     # empty when submitted without preflight, and workers then ask the server themselves.
     endpoints: dict[str, Conformance] = {}
+    # The models whose endpoint is the embedded farm's simulator (stored as EMBEDDED_SIMULATOR).
+    embedded_simulator: list[str] = []
 
     @model_validator(mode="before")
     @classmethod
@@ -61,6 +73,36 @@ class Manifest(BaseModel):
         if isinstance(data, dict) and "profile" not in data:
             rest = {key: value for key, value in data.items() if key != "rubric_weights"}
             return {**rest, "profile": data.get("rubric_weights", LEGACY_PROFILE)}
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _resolve_embedded_simulator(cls, data: Any) -> Any:
+        """A stored manifest's `sim://embedded` becomes the simulator running now (None when none
+        is: the endpoint then says so when used). Manifests without `embedded_simulator` were frozen
+        before it: their simulator endpoints on a 127.0.0.1 port were the embedded farm's."""
+        if not isinstance(data, dict) or not isinstance(data.get("spec"), dict):
+            return data  # built in Python (build_manifest), already resolved
+        legacy = "embedded_simulator" not in data
+        embedded, models = set(data.get("embedded_simulator") or []), []
+        for model in data["spec"].get("models", []):
+            endpoint = model.get("endpoint", {})
+            url = endpoint.get("base_url") or ""
+            named = url == EMBEDDED_SIMULATOR or legacy and _LEGACY_EMBEDDED.match(url)
+            if endpoint.get("kind") == EndpointKind.SIMULATOR.value and named:
+                embedded.add(model["id"])
+                live = config.simulator_url() or (url if legacy else None)
+                model = {**model, "endpoint": {**endpoint, "base_url": live}}
+            models.append(model)
+        return {**data, "spec": {**data["spec"], "models": models}, "embedded_simulator": sorted(embedded)}
+
+    @model_serializer(mode="wrap")
+    def _name_embedded_simulator(self, handler: SerializerFunctionWrapHandler) -> dict[str, Any]:
+        """Stored and compared by its name, never by the port it had in one command."""
+        data = handler(self)
+        for model in data.get("spec", {}).get("models", []) if self.embedded_simulator else []:
+            if model["id"] in self.embedded_simulator:
+                model["endpoint"]["base_url"] = EMBEDDED_SIMULATOR
         return data
 
     def project_text(self, name: str) -> str:
@@ -123,7 +165,10 @@ def resolve_endpoints(spec: RoundSpec, simulator_url: str | None) -> RoundSpec:
 
 
 def build_manifest(loaded: LoadedRound, simulator_url: str | None = None, profile: str = DEFAULT_PROFILE,
-                   endpoints: dict[str, Conformance] | None = None) -> Manifest:
+                   endpoints: dict[str, Conformance] | None = None, *, embedded_simulator: bool = False) -> Manifest:
+    """`embedded_simulator`: `simulator_url` is the embedded farm's, stored as EMBEDDED_SIMULATOR."""
+    on_simulator = [m.id for m in loaded.spec.models
+                    if m.endpoint.kind is EndpointKind.SIMULATOR and not m.endpoint.base_url]
     return Manifest(
         round=loaded.spec.round,
         created_at=datetime.now(UTC).isoformat(timespec="seconds"),
@@ -135,6 +180,7 @@ def build_manifest(loaded: LoadedRound, simulator_url: str | None = None, profil
         git_commit=git_commit(),
         cost_policy=COST_POLICY,
         endpoints=endpoints or {},
+        embedded_simulator=sorted(on_simulator) if embedded_simulator else [],
     )
 
 
