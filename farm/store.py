@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import random
+import shutil
 import time
 import uuid
 from abc import ABC, abstractmethod
@@ -19,6 +20,8 @@ from pathlib import Path, PurePosixPath
 from typing import Any
 
 import orjson
+
+S3_DELETE_BATCH = 1000  # the most keys one DeleteObjects request takes
 
 log = logging.getLogger("benchfarm.store")
 
@@ -64,6 +67,10 @@ class Store(ABC):
     @abstractmethod
     def list(self, prefix: str) -> list[str]:
         """Every key under prefix, sorted."""
+
+    @abstractmethod
+    def delete_prefix(self, prefix: str) -> int:
+        """Delete every object under `prefix` (a deleted round); returns how many there were."""
 
     def put_text(self, key: str, text: str) -> None:
         self.put_bytes(key, text.encode("utf-8"))
@@ -160,6 +167,11 @@ class LocalStore(Store):
                 if key.startswith(prefix):
                     keys.append(key)
         return sorted(keys)
+
+    def delete_prefix(self, prefix: str) -> int:
+        found = self.list(check_key(prefix))
+        shutil.rmtree(self.root / prefix, ignore_errors=True)  # its temporary files and folders too
+        return len(found)
 
 
 class S3Store(Store):
@@ -259,6 +271,16 @@ class S3Store(Store):
         except (ClientError, BotoCoreError) as exc:
             raise StoreError(f"{self.url}: list failed: {exc}") from exc
         return sorted(keys)
+
+    def delete_prefix(self, prefix: str) -> int:
+        found = self.list(check_key(prefix))
+        for start in range(0, len(found), S3_DELETE_BATCH):
+            batch = [{"Key": self._key(key)} for key in found[start : start + S3_DELETE_BATCH]]
+            failed = self._call("delete_objects", Delete={"Objects": batch, "Quiet": True}).get("Errors")
+            if failed:
+                raise StoreError(f"{self.url}: {len(failed)} object(s) not deleted, e.g. {failed[0].get('Key')}: "
+                                 f"{failed[0].get('Code')}")
+        return len(found)
 
 
 def open_store(url: str, s3_endpoint: str | None = None) -> Store:

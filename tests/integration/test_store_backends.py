@@ -36,6 +36,16 @@ def test_same_keys_same_behaviour(store: Store, tmp_path: Path) -> None:
         store.put_text("rounds/../../x", "no")
 
 
+def test_delete_prefix_removes_one_round_only(store: Store, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr("farm.store.S3_DELETE_BATCH", 7)  # several DeleteObjects requests on S3
+    store.put_tree("rounds/gone/runs/m/p/tree/", {f"f{i}.ts": "x" for i in range(20)})
+    store.put_json("rounds/gone/manifest.json", {"round": "gone"})
+    store.put_json("rounds/gone-too-similar/manifest.json", {"round": "kept"})
+    assert store.delete_prefix("rounds/gone/") == 21
+    assert store.list("rounds/gone/") == [] and store.delete_prefix("rounds/gone/") == 0
+    assert store.list("rounds/") == ["rounds/gone-too-similar/manifest.json"]
+
+
 def test_s3_prefix_isolates_rounds(s3_store_url: str, s3_endpoint: str) -> None:
     a = open_store(s3_store_url + "/a", s3_endpoint)
     b = open_store(s3_store_url + "/b", s3_endpoint)
