@@ -30,9 +30,20 @@ def test_scaffold_names_what_the_contract_fixed(interface_run: tuple[FixtureCont
     assert f"src/{contract.auth_decorator_module('member')}.ts" in files
     assert "export interface MemberPayload" in files[f"src/{contract.auth_payload_module('member')}.ts"]
     assert 'import { ApiModule } from "./ApiModule";' in files["src/AppModule.ts"]
-    assert "new PrismaClient()" in files["src/MyGlobal.ts"]
+    assert "new PrismaClient({\n    adapter: new PrismaPg(" in files["src/MyGlobal.ts"]
     manifest = json.loads(files["package.json"])
     assert manifest["name"] == package_name("todo") == "@benchfarm/todo"
+
+
+def test_lockfile_pins_exactly_the_manifests_dependencies(interface_run: tuple[FixtureContext, PhaseOutput]) -> None:
+    """`npm ci` refuses a lockfile out of step with package.json: a changed pin needs a regenerated lockfile."""
+    files = _scaffold(interface_run)
+    manifest, lock = json.loads(files["package.json"]), json.loads(files["package-lock.json"])
+    root = lock["packages"][""]
+    assert lock["name"] == root["name"] == manifest["name"]
+    assert (root["dependencies"], root["devDependencies"]) == (manifest["dependencies"], manifest["devDependencies"])
+    for name, version in {**DEPENDENCIES, **DEV_DEPENDENCIES}.items():
+        assert lock["packages"][f"node_modules/{name}"]["version"] == version
 
 
 def test_dependency_versions_are_the_toolchains_pins() -> None:

@@ -3,6 +3,8 @@
 A controller method only binds the request (actor, path parameters, query, body) and calls the
 provider Realize will write (names fixed in `contract`); provider errors go through
 `toHttpException`, so a missing row or a unique violation reaches the client as 404 / 409.
+A query string carries only text, so the numbers and booleans a query DTO declares are converted
+by `QueryValues` before the provider sees them.
 """
 
 from __future__ import annotations
@@ -10,11 +12,12 @@ from __future__ import annotations
 from collections import defaultdict
 
 from workers.phases.interface import contract
-from workers.phases.interface.ast import Route
+from workers.phases.interface.ast import JsonSchema, Route, TypeDefinition
 from workers.phases.interface.tsdoc import jsdoc
 
 MODULE_FILE = "src/ApiModule.ts"
 HTTP_EXCEPTION_MODULE = "utils/toHttpException"
+QUERY_VALUES_MODULE = "utils/QueryValues"
 
 _TO_HTTP_EXCEPTION = '''\
 import {
@@ -53,6 +56,45 @@ export function toHttpException(error: unknown): HttpException {
 }
 '''
 
+_QUERY_VALUES = '''\
+import { BadRequestException, PipeTransform } from "@nestjs/common";
+
+/**
+ * The type a query-string value is declared with, other than text.
+ */
+export type QueryValueKind = "integer" | "number" | "boolean";
+
+/**
+ * Pipe of a `@Query()` parameter: a query string carries only text, so the properties `kinds` names
+ * are converted to their declared type; 400 for a value that is not of it.
+ */
+export class QueryValues implements PipeTransform<Record<string, unknown>, Record<string, unknown>> {
+  public constructor(private readonly kinds: Record<string, QueryValueKind>) {}
+
+  public transform(query: Record<string, unknown>): Record<string, unknown> {
+    const result: Record<string, unknown> = { ...query };
+    for (const [name, kind] of Object.entries(this.kinds)) {
+      const value = result[name];
+      if (typeof value === "string") {
+        result[name] = convert(name, value, kind);
+      }
+    }
+    return result;
+  }
+}
+
+function convert(name: string, text: string, kind: QueryValueKind): number | boolean {
+  if (kind === "boolean" && (text === "true" || text === "false")) {
+    return text === "true";
+  }
+  const value = Number(text);
+  if (kind !== "boolean" && text.trim() !== "" && Number.isFinite(value) && (kind === "number" || Number.isInteger(value))) {
+    return value;
+  }
+  throw new BadRequestException(`Query parameter ${name} must be ${kind === "integer" ? "an integer" : `a ${kind}`}.`);
+}
+'''
+
 _DECORATORS = {"get": "Get", "post": "Post", "put": "Put", "patch": "Patch", "delete": "Delete"}
 
 
@@ -71,7 +113,40 @@ def _nest_path(segments: list[str]) -> str:
     return "/".join(":" + s[1:-1] if contract.is_parameter(s) else s for s in segments)
 
 
-def _method(route: Route, prefix_length: int, up: str, imports: dict[str, set[str]]) -> str:
+def _value_kind(schema: JsonSchema, types: dict[str, TypeDefinition], depth: int = 0) -> str | None:
+    """`integer`, `number` or `boolean` for a schema whose values are one of these (null aside); None otherwise."""
+    if schema.type in ("integer", "number", "boolean"):
+        return schema.type
+    if schema.type == "constant" and not isinstance(schema.value, str):
+        return "boolean" if isinstance(schema.value, bool) else "integer" if isinstance(schema.value, int) else "number"
+    if schema.type == "reference" and schema.ref in types and depth < 8:
+        return _value_kind(types[schema.ref].json_schema, types, depth + 1)
+    if schema.type == "oneOf":
+        kinds = {_value_kind(variant, types, depth + 1) for variant in schema.variants if variant.type != "null"}
+        return kinds.pop() if len(kinds) == 1 else None
+    return None
+
+
+def _query_kinds(type_name: str, types: dict[str, TypeDefinition]) -> dict[str, str]:
+    """The properties of query DTO `type_name` that are not text, with the type to convert them to."""
+    definition = types.get(type_name)
+    if definition is None or definition.json_schema.type != "object":
+        return {}
+    kinds = {prop.name: _value_kind(prop.json_schema, types) for prop in definition.json_schema.properties}
+    return {name: kind for name, kind in kinds.items() if kind is not None}
+
+
+def _query_pipe(type_name: str, types: dict[str, TypeDefinition], up: str, imports: dict[str, set[str]]) -> str:
+    """The `@Query` argument converting the DTO's numbers and booleans, empty when it has none."""
+    kinds = _query_kinds(type_name, types)
+    if not kinds:
+        return ""
+    imports[f"{up}{QUERY_VALUES_MODULE}"].add("QueryValues")
+    return "new QueryValues({ " + ", ".join(f'{name}: "{kind}"' for name, kind in sorted(kinds.items())) + " })"
+
+
+def _method(route: Route, prefix_length: int, up: str, imports: dict[str, set[str]],
+            types: dict[str, TypeDefinition]) -> str:
     provider = contract.provider_name(route.method, route.path)
     imports[f"{up}{contract.provider_module(provider)}"].add(provider)
     parameters: list[str] = []
@@ -94,7 +169,8 @@ def _method(route: Route, prefix_length: int, up: str, imports: dict[str, set[st
         if type_name is not None:
             imports["@nestjs/common"].add(decorator)
             imports[f"{up}{contract.structure_module(type_name)}"].add(contract.type_base(type_name))
-            parameters.append(f"@{decorator}() {kind}: {type_name}")
+            pipe = _query_pipe(type_name, types, up, imports) if kind == "query" else ""
+            parameters.append(f"@{decorator}({pipe}) {kind}: {type_name}")
             props.append(kind)
             tags.append(f"@param {kind} {type_name}")
     if route.response_body is not None:
@@ -122,13 +198,13 @@ def _import_lines(imports: dict[str, set[str]]) -> list[str]:
     return [f'import {{ {", ".join(sorted(imports[module]))} }} from "{module}";' for module in external + local]
 
 
-def _controller(chain: tuple[str, ...], routes: list[Route]) -> str:
+def _controller(chain: tuple[str, ...], routes: list[Route], types: dict[str, TypeDefinition]) -> str:
     up = "../" * (len(chain) + 1)
     prefix = _prefix(routes)
     imports: dict[str, set[str]] = defaultdict(set)
     imports["@nestjs/common"].add("Controller")
     imports[f"{up}{HTTP_EXCEPTION_MODULE}"].add("toHttpException")
-    methods = [_method(route, len(prefix), up, imports) for route in routes]
+    methods = [_method(route, len(prefix), up, imports, types) for route in routes]
     listed = ", ".join(f"{route.method.upper()} {route.path}" for route in routes)
     doc = jsdoc([f"Routes of api.functional.{'.'.join(chain)}: {listed}."])
     body = "\n\n".join(methods)
@@ -138,14 +214,15 @@ def _controller(chain: tuple[str, ...], routes: list[Route]) -> str:
     )
 
 
-def emit_controllers(routes: list[Route]) -> dict[str, str]:
-    """Controllers, `src/ApiModule.ts` and `src/utils/toHttpException.ts`."""
+def emit_controllers(routes: list[Route], types: list[TypeDefinition]) -> dict[str, str]:
+    """Controllers, `src/ApiModule.ts`, `src/utils/toHttpException.ts` and `src/utils/QueryValues.ts`."""
     by_chain: dict[tuple[str, ...], list[Route]] = defaultdict(list)
     for route in routes:
         by_chain[contract.sdk_chain(route.path, route.name)].append(route)
-    files = {f"src/{HTTP_EXCEPTION_MODULE}.ts": _TO_HTTP_EXCEPTION}
+    by_name = {definition.name: definition for definition in types}
+    files = {f"src/{HTTP_EXCEPTION_MODULE}.ts": _TO_HTTP_EXCEPTION, f"src/{QUERY_VALUES_MODULE}.ts": _QUERY_VALUES}
     for chain, members in sorted(by_chain.items()):
-        files[f"src/{contract.controller_module(chain)}.ts"] = _controller(chain, members)
+        files[f"src/{contract.controller_module(chain)}.ts"] = _controller(chain, members, by_name)
     classes = [(contract.controller_class(chain), contract.controller_module(chain)) for chain in sorted(by_chain)]
     imports = "\n".join(f'import {{ {name} }} from "./{module}";' for name, module in classes)
     listed = "".join(f"\n    {name}," for name, _ in classes)

@@ -22,7 +22,7 @@ def emit_interface(app: InterfaceApplication, title: str) -> dict[str, str]:
         raise RuntimeError(f"emitted OpenAPI document is invalid: {errors[:3]}")
     files = {OPENAPI_FILE: render_openapi(document)}
     files.update(emit_structures(app.types))
-    files.update(emit_controllers(app.routes))
+    files.update(emit_controllers(app.routes, app.types))
     files.update(emit_sdk(app.routes))
     unsafe = sorted(path for path in files if not is_safe_relative_path(path))
     if unsafe:

@@ -16,7 +16,7 @@ PASSWORD_MODULE = "utils/PasswordHasher"
 
 _JWT = """\
 import { UnauthorizedException } from "@nestjs/common";
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, randomUUID, timingSafeEqual } from "node:crypto";
 
 import { MyGlobal } from "../MyGlobal";
 
@@ -33,12 +33,13 @@ export namespace JwtToken {
   }
 
   /**
-   * Signs `claims` for `lifetimeSeconds` seconds.
+   * Signs `claims` for `lifetimeSeconds` seconds; a random token id (`jti`) makes every token
+   * distinct, even two with the same claims issued within the same second.
    */
   export function sign(claims: Record<string, unknown>, lifetimeSeconds: number): IIssued {
     const expires = Math.floor(Date.now() / 1000) + lifetimeSeconds;
     const head = encode({ alg: "HS256", typ: "JWT" });
-    const body = encode({ ...claims, exp: expires });
+    const body = encode({ ...claims, jti: randomUUID(), exp: expires });
     return {
       token: `${head}.${body}.${signature(`${head}.${body}`)}`,
       expired_at: new Date(expires * 1000).toISOString(),

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+from pathlib import Path
 
 MY_GLOBAL_MODULE = "MyGlobal"
 
@@ -15,7 +16,8 @@ DEPENDENCIES = {
     "@nestjs/common": "12.5.1",
     "@nestjs/core": "12.5.1",
     "@nestjs/platform-express": "12.5.1",
-    "@prisma/client": "8.1.0",
+    "@prisma/adapter-pg": "7.10.1",
+    "@prisma/client": "7.10.1",
     "reflect-metadata": "0.2.2",
     "rxjs": "7.8.2",
     "uuid": "14.0.3",
@@ -23,9 +25,13 @@ DEPENDENCIES = {
 DEV_DEPENDENCIES = {
     "@nestia/e2e": "12.1.0",
     "@types/node": "26.6.6",
-    "prisma": "8.1.0",
+    "prisma": "7.10.1",
     "typescript": "7.0.2",
 }
+# The whole dependency graph of the manifest above, pinned, so every project installs the same
+# packages (`npm ci`) and a shared install can serve them all (runtime/npm_cache.py). After changing a
+# pin, regenerate it from an emitted package.json with `npm install --package-lock-only --ignore-scripts`.
+_LOCKFILE = Path(__file__).with_name("package-lock.json")
 
 _TSCONFIG = {
     "compilerOptions": {
@@ -37,6 +43,8 @@ _TSCONFIG = {
         "experimentalDecorators": True,
         "emitDecoratorMetadata": True,
         "esModuleInterop": True,
+        # TypeScript 6+ loads no @types package unless named here.
+        "types": ["node"],
         "skipLibCheck": True,
         "outDir": "dist",
         "rootDir": ".",
@@ -51,13 +59,14 @@ dist/
 """
 
 _PRISMA_CONFIG = """\
-import { defineConfig, env } from "prisma/config";
+import { defineConfig } from "prisma/config";
 
-// The schema is split per namespace under prisma/schema; the connection comes from the environment.
+// The schema is split per namespace under prisma/schema; the connection comes from the environment,
+// and only commands that reach the database need it (`prisma generate` does not).
 export default defineConfig({
   schema: "prisma/schema",
   datasource: {
-    url: env("DATABASE_URL"),
+    url: process.env.DATABASE_URL,
   },
 });
 """
@@ -69,12 +78,12 @@ import { AppModule } from "./AppModule";
 import { MyGlobal } from "./MyGlobal";
 
 /**
- * Starts the HTTP server on `PORT` (3000 when unset).
+ * Starts the HTTP server on `HOST`:`PORT` (127.0.0.1:3000 when unset).
  */
 async function bootstrap(): Promise<void> {
   const app = await NestFactory.create(AppModule);
   app.enableShutdownHooks();
-  await app.listen(MyGlobal.port());
+  await app.listen(MyGlobal.port(), MyGlobal.host());
 }
 
 void bootstrap();
@@ -95,6 +104,7 @@ export class AppModule {}
 """
 
 _MY_GLOBAL = """\
+import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@prisma/client";
 
 /**
@@ -102,9 +112,12 @@ import { PrismaClient } from "@prisma/client";
  */
 export class MyGlobal {
   /**
-   * The one database client every provider queries.
+   * The one database client every provider queries, connected to `DATABASE_URL` through the
+   * node-postgres driver (Prisma's client runs no native engine).
    */
-  public static readonly prisma: PrismaClient = new PrismaClient();
+  public static readonly prisma: PrismaClient = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL }),
+  });
 
   /**
    * Secret that signs access and refresh tokens; the server refuses to issue tokens without it.
@@ -115,6 +128,13 @@ export class MyGlobal {
       throw new Error("JWT_SECRET must be set to at least 32 characters");
     }
     return secret;
+  }
+
+  /**
+   * Address the HTTP server listens on; loopback unless `HOST` says otherwise.
+   */
+  public static host(): string {
+    return process.env.HOST ?? "127.0.0.1";
   }
 
   /**
@@ -150,10 +170,18 @@ def _package_json(project: str) -> str:
     return json.dumps(manifest, indent=2) + "\n"
 
 
+def _package_lock(project: str) -> str:
+    """The pinned lockfile under the project's package name (npm ci wants both files to agree)."""
+    lock = json.loads(_LOCKFILE.read_text(encoding="utf-8"))
+    lock["name"] = lock["packages"][""]["name"] = package_name(project)
+    return json.dumps(lock, indent=2) + "\n"
+
+
 def emit_project(project: str) -> dict[str, str]:
-    """Manifest, compiler settings, Prisma config, server entry, root module and global singletons."""
+    """Manifest and lockfile, compiler settings, Prisma config, server entry, root module and global singletons."""
     return {
         "package.json": _package_json(project),
+        "package-lock.json": _package_lock(project),
         "tsconfig.json": json.dumps(_TSCONFIG, indent=2) + "\n",
         ".gitignore": _GITIGNORE,
         "prisma.config.ts": _PRISMA_CONFIG,

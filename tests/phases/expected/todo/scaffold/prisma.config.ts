@@ -1,9 +1,10 @@
-import { defineConfig, env } from "prisma/config";
+import { defineConfig } from "prisma/config";
 
-// The schema is split per namespace under prisma/schema; the connection comes from the environment.
+// The schema is split per namespace under prisma/schema; the connection comes from the environment,
+// and only commands that reach the database need it (`prisma generate` does not).
 export default defineConfig({
   schema: "prisma/schema",
   datasource: {
-    url: env("DATABASE_URL"),
+    url: process.env.DATABASE_URL,
   },
 });

@@ -1,3 +1,4 @@
+import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@prisma/client";
 
 /**
@@ -5,9 +6,12 @@ import { PrismaClient } from "@prisma/client";
  */
 export class MyGlobal {
   /**
-   * The one database client every provider queries.
+   * The one database client every provider queries, connected to `DATABASE_URL` through the
+   * node-postgres driver (Prisma's client runs no native engine).
    */
-  public static readonly prisma: PrismaClient = new PrismaClient();
+  public static readonly prisma: PrismaClient = new PrismaClient({
+    adapter: new PrismaPg({ connectionString: process.env.DATABASE_URL }),
+  });
 
   /**
    * Secret that signs access and refresh tokens; the server refuses to issue tokens without it.
@@ -18,6 +22,13 @@ export class MyGlobal {
       throw new Error("JWT_SECRET must be set to at least 32 characters");
     }
     return secret;
+  }
+
+  /**
+   * Address the HTTP server listens on; loopback unless `HOST` says otherwise.
+   */
+  public static host(): string {
+    return process.env.HOST ?? "127.0.0.1";
   }
 
   /**

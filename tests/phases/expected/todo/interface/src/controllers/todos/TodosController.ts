@@ -8,6 +8,7 @@ import { getTodos } from "../../providers/getTodos";
 import { getTodosTodoItemId } from "../../providers/getTodosTodoItemId";
 import { postTodos } from "../../providers/postTodos";
 import { putTodosTodoItemId } from "../../providers/putTodosTodoItemId";
+import { QueryValues } from "../../utils/QueryValues";
 import { toHttpException } from "../../utils/toHttpException";
 
 /**
@@ -28,7 +29,7 @@ export class TodosController {
   @Get()
   public async index(
     @MemberAuth() member: MemberPayload,
-    @Query() query: ITodoItem.IRequest,
+    @Query(new QueryValues({ completed: "boolean", limit: "integer", page: "integer" })) query: ITodoItem.IRequest,
   ): Promise<IPageITodoItem.ISummary> {
     try {
       return await getTodos({ member, query });

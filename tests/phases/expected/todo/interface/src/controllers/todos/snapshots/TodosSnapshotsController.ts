@@ -5,6 +5,7 @@ import { MemberAuth } from "../../../decorators/MemberAuth";
 import { MemberPayload } from "../../../decorators/payload/MemberPayload";
 import { getTodosTodoItemIdSnapshots } from "../../../providers/getTodosTodoItemIdSnapshots";
 import { getTodosTodoItemIdSnapshotsSnapshotId } from "../../../providers/getTodosTodoItemIdSnapshotsSnapshotId";
+import { QueryValues } from "../../../utils/QueryValues";
 import { toHttpException } from "../../../utils/toHttpException";
 
 /**
@@ -27,7 +28,7 @@ export class TodosSnapshotsController {
   public async index(
     @MemberAuth() member: MemberPayload,
     @Param("todoItemId", ParseUUIDPipe) todoItemId: string,
-    @Query() query: ITodoItemSnapshot.IRequest,
+    @Query(new QueryValues({ limit: "integer", page: "integer" })) query: ITodoItemSnapshot.IRequest,
   ): Promise<IPageITodoItemSnapshot> {
     try {
       return await getTodosTodoItemIdSnapshots({ member, todoItemId, query });

@@ -6,6 +6,7 @@ import { MemberPayload } from "../../../decorators/payload/MemberPayload";
 import { deleteTrashTodosTodoItemId } from "../../../providers/deleteTrashTodosTodoItemId";
 import { getTrashTodos } from "../../../providers/getTrashTodos";
 import { postTrashTodosTodoItemIdRestore } from "../../../providers/postTrashTodosTodoItemIdRestore";
+import { QueryValues } from "../../../utils/QueryValues";
 import { toHttpException } from "../../../utils/toHttpException";
 
 /**
@@ -26,7 +27,7 @@ export class TrashTodosController {
   @Get()
   public async index(
     @MemberAuth() member: MemberPayload,
-    @Query() query: ITodoItem.IRequest,
+    @Query(new QueryValues({ completed: "boolean", limit: "integer", page: "integer" })) query: ITodoItem.IRequest,
   ): Promise<IPageITodoItem.ISummary> {
     try {
       return await getTrashTodos({ member, query });
