@@ -1,0 +1,1 @@
+"""Runtime verification of generated backends: build, boot and test them live, contained."""
