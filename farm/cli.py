@@ -20,6 +20,7 @@ import typer
 from rich.console import Console
 from typer.core import TyperCommand, TyperGroup
 
+import runtime.cli as runtime_cli
 import scoring.cli as scoring_cli
 from farm import cli_help, cli_rounds, cli_spend, config, keys
 
@@ -65,6 +66,7 @@ app = typer.Typer(help="benchfarm: benchmark rounds of LLMs on backend generatio
 round_app = typer.Typer(help="Validate, submit, watch, resume and compare rounds.", no_args_is_help=True)
 app.add_typer(round_app, name="round")
 scoring_cli.register(app)
+runtime_cli.register(app)
 cli_spend.register(app, round_app)
 cli_rounds.register(app, round_app)
 
