@@ -1,5 +1,6 @@
 """`farm verify` on real generated backends: built, booted on a real PostgreSQL inside the sandbox,
-played the todo Golden Set and its own e2e tests over real HTTP; failures charged to the right party."""
+played the todo Golden Set and its own e2e tests over real HTTP; failures charged to the right party.
+That a closed sandbox leaves no process behind is tests/runtime/test_sandbox.py's."""
 
 from __future__ import annotations
 
@@ -10,12 +11,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import psutil
 import pytest
 
 from farm.postgres_server import PostgresServer
 from runtime.report import RUNTIME_FAILED
-from runtime.sandbox import SANDBOX_UIDS
 from runtime.verify import Source, verify
 
 pytestmark = pytest.mark.integration
@@ -28,12 +27,6 @@ def _copy_run(demo_run: Path, destination: Path) -> Path:
     shutil.copytree(demo_run / "tree", destination / "tree", ignore=shutil.ignore_patterns("node_modules", "dist"))
     shutil.copytree(demo_run / "database", destination / "database")
     return destination
-
-
-def _sandbox_processes() -> list[str]:
-    """Live processes of any sandbox uid (a zombie awaiting its reaper holds nothing)."""
-    return [f"{p.pid} {p.info['name']}" for p in psutil.process_iter(["name", "uids", "status"])
-            if p.info["uids"] and p.info["uids"].real in SANDBOX_UIDS and p.info["status"] != psutil.STATUS_ZOMBIE]
 
 
 def test_farm_verify_boots_the_clean_todo_backend_and_plays_its_golden_set_and_e2e(
@@ -49,15 +42,14 @@ def test_farm_verify_boots_the_clean_todo_backend_and_plays_its_golden_set_and_e
     golden = report["golden"]
     assert golden["suite"] == "todo" and golden["total"] >= 18
     assert set(golden["by_category"]) == {"auth", "crud", "query", "negative", "workflow"}
-    assert golden["passed"] >= 0.8 * golden["total"], [s for s in report["scenarios"] if s["verdict"] != "passed"]
+    assert golden["passed"] >= 0.9 * golden["total"], [s for s in report["scenarios"] if s["verdict"] != "passed"]
     assert sum(c["total"] for c in golden["by_category"].values()) == golden["total"]
     assert report["e2e"]["total"] >= 10 and report["e2e"]["passed"] == report["e2e"]["total"], report["e2e"]
     passed = [s for s in report["scenarios"] if s["verdict"] == "passed"]
     assert passed[0]["steps"][0]["status"] is not None and passed[0]["steps"][0]["method"]
-    assert _sandbox_processes() == []
 
 
-def test_code_that_does_not_compile_is_runtime_failed_and_leaves_nothing(
+def test_code_that_does_not_compile_is_runtime_failed_and_its_database_is_dropped(
         demo_run: Path, npm_cache: Path, postgres: PostgresServer, tmp_path: Path) -> None:  # fmt: skip
     run = _copy_run(demo_run, tmp_path)
     provider = run / "tree" / "src" / "providers" / "postTodos.ts"
@@ -68,7 +60,6 @@ def test_code_that_does_not_compile_is_runtime_failed_and_leaves_nothing(
     assert "error TS2322" in report.steps[-1].log
     assert report.golden_set() is not None and report.golden_set().scenarios[0].passed is False
     assert "verify_" not in postgres.admin("SELECT string_agg(datname, ',') FROM pg_database")
-    assert _sandbox_processes() == []
 
 
 def test_a_server_that_dies_at_boot_is_runtime_failed_with_its_last_words(
