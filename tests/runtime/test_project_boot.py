@@ -18,6 +18,7 @@ import pytest
 
 from farm.postgres_server import PostgresServer
 from farm.redis_server import free_port
+from runtime.npm_cache import dependency_key
 from runtime.project import Fault, Project, Server, StepResult, trim
 
 pytestmark = pytest.mark.integration
@@ -73,7 +74,7 @@ def test_every_step_succeeds_on_the_clean_tree(prepared: Prepared, npm_cache: Pa
     assert (tree / "dist" / "src" / "main.js").is_file() and (tree / "dist" / "test" / "index.js").is_file()
     # node_modules is the tree's own directory, its files hard links into the shared install
     linked = tree / "node_modules" / "typescript" / "package.json"
-    (shared,) = npm_cache.glob("installs/*/node_modules/typescript/package.json")
+    shared = npm_cache / "installs" / dependency_key(tree) / "node_modules" / "typescript" / "package.json"
     assert not (tree / "node_modules").is_symlink() and linked.stat().st_ino == shared.stat().st_ino
     assert not shared.parent.parent.joinpath(".prisma").exists()
 
@@ -90,14 +91,14 @@ def test_the_schema_is_in_the_database(prepared: Prepared) -> None:
 def test_the_server_answers_a_member_and_their_todos(server: Server) -> None:
     email = f"{uuid.uuid4().hex[:10]}@example.com"
     with httpx.Client(base_url=server.base_url, timeout=10) as client:
-        joined = client.post("/auth/member/join", json={"email": email, "password": "correct-horse", "nickname": "Ann"})
+        joined = client.post("/auth/member/join", json={"email": email, "password": "correct-horse-1", "nickname": "Ann"})
         assert joined.status_code == 201, joined.text
         member = joined.json()
         assert member["email"] == email and member["nickname"] == "Ann"
-        assert client.post("/auth/member/join", json={"email": email, "password": "x" * 8,
+        assert client.post("/auth/member/join", json={"email": email, "password": "x" * 7 + "1",
                                                       "nickname": "Bo"}).status_code == 409
 
-        logged_in = client.post("/auth/member/login", json={"email": email, "password": "correct-horse"})
+        logged_in = client.post("/auth/member/login", json={"email": email, "password": "correct-horse-1"})
         assert logged_in.status_code == 201, logged_in.text
         assert logged_in.json()["id"] == member["id"]
         assert logged_in.json()["token"]["access"] != member["token"]["access"]
