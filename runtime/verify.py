@@ -70,12 +70,11 @@ def verify(source: Source, postgres: PostgresServer, *, npm_cache: Path, limits:
            boot_timeout_s: float = BOOT_TIMEOUT_S, suite_deadline_s: float = SUITE_DEADLINE_S) -> RuntimeReport:
     """Every step in order; the first failure ends it, charged to the model or the farm."""
     started = time.monotonic()
-    steps: list[Step] = []
     database_name = f"verify_{uuid.uuid4().hex[:16]}"
     with Sandbox(limits) as box:
-        report = _Verification(box, source, steps, boot_timeout_s, suite_deadline_s)
+        verification = _Verification(box, source, boot_timeout_s, suite_deadline_s)
         try:
-            result = report.run(postgres, database_name, npm_cache)
+            result = verification.run(postgres, database_name, npm_cache)
         finally:
             _drop_quietly(postgres, database_name)
     return result.model_copy(update={"seconds": round(time.monotonic() - started, 3), "isolation": box.isolation})
@@ -90,9 +89,9 @@ class _RunnerFailed(Exception):
 
 
 class _Verification:
-    def __init__(self, box: Sandbox, source: Source, steps: list[Step], boot_timeout_s: float,
-                 suite_deadline_s: float) -> None:  # fmt: skip
-        self.box, self.source, self.steps = box, source, steps
+    def __init__(self, box: Sandbox, source: Source, boot_timeout_s: float, suite_deadline_s: float) -> None:
+        self.box, self.source = box, source
+        self.steps: list[Step] = []
         self.boot_timeout_s, self.suite_deadline_s = boot_timeout_s, suite_deadline_s
 
     def run(self, postgres: PostgresServer, database_name: str, npm_cache: Path) -> RuntimeReport:
@@ -109,9 +108,8 @@ class _Verification:
             if (failed := self._record(step())) is not None:
                 return failed
         port = free_port() if self.box.isolation == "loopback" else 3000
-        env = {**project.env, "DATABASE_URL": database.socket_url, "JWT_SECRET": secrets.token_hex(32),
-               "PORT": str(port), "HOST": "127.0.0.1", "NODE_ENV": "production"}
-        env = {key: value for key, value in env.items() if key not in ("HOME", "TMPDIR")}  # the sandbox's own
+        env = _inside_sandbox({**project.env, "DATABASE_URL": database.socket_url, "JWT_SECRET": secrets.token_hex(32),
+                               "PORT": str(port), "HOST": "127.0.0.1", "NODE_ENV": "production"})
         boot_started = time.monotonic()
         server = self.box.spawn(["node", "dist/src/main.js"], port=port, timeout_s=SERVER_LIFETIME_S,
                                 ready_timeout_s=self.boot_timeout_s, cwd=tree, env=env)
@@ -159,8 +157,7 @@ class _Verification:
 
     def _contained(self, argv: Sequence[str], cwd: Path, env: Mapping[str, str], timeout: float) -> Completed:
         """The model's code (the compiler on it, its tests) in the sandbox: the `Run` seam of `Project`."""
-        own = {key: value for key, value in env.items() if key not in ("HOME", "TMPDIR")}
-        ended = self.box.run(argv, timeout_s=timeout, cwd=cwd, env=own)
+        ended = self.box.run(argv, timeout_s=timeout, cwd=cwd, env=_inside_sandbox(env))
         if ended.outcome is Outcome.TIMEOUT:
             return Completed(None, ended.output)
         suffix = "" if ended.outcome in (Outcome.OK, Outcome.EXIT) else f"\n[sandbox] {ended.outcome}: {ended.detail}"
@@ -176,6 +173,11 @@ class _Verification:
         label = RUNTIME_FAILED if failed.fault == "model" else "infra"
         return RuntimeReport(boots=boots, golden=Golden(suite=self.source.suite), e2e=E2e(), fault=failed.fault,
                              reason=f"{label}: {failed.step}: {failed.reason}", steps=self.steps)
+
+
+def _inside_sandbox(env: Mapping[str, str]) -> dict[str, str]:
+    """The project's environment minus HOME and TMPDIR: inside, those are the sandbox's scratch directory."""
+    return {key: value for key, value in env.items() if key not in ("HOME", "TMPDIR")}
 
 
 def _step(result: StepResult) -> Step:
