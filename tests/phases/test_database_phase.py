@@ -21,7 +21,7 @@ BAD = FIXTURES / "todo" / "bad" / "database"
 def test_operations_and_summary(database_run: tuple[FixtureContext, PhaseOutput]) -> None:
     ctx, output = database_run
     assert ctx.asked == ["groups", "schema-actors", "schema-todos"]
-    assert output.summary == {"namespaces": 2, "models": 4, "fields": 33}
+    assert output.summary == {"namespaces": 2, "models": 4, "fields": 34}
     assert DatabaseApplication.model_validate(output.ast).model_dump(mode="json") == output.ast
 
 

@@ -86,7 +86,7 @@ def test_variables_must_be_defined_before_use_and_blocks_scope_them(functions: d
 
 def test_calls_must_name_real_functions_with_the_right_arguments(functions: dict[str, SdkFunction],
                                                                  app: InterfaceApplication) -> None:
-    body = {"type": "object", "properties": [{"key": "title", "value": {"type": "string", "value": "x"}},
+    body = {"type": "object", "properties": [{"key": "priority", "value": {"type": "number", "value": 3}},
                                              {"key": "colour", "value": {"type": "string", "value": "red"}}]}
     statements = [
         call("todos.at", UUID),

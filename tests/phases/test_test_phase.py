@@ -31,7 +31,7 @@ def test_a_scenario_then_a_test_per_operation(test_run: tuple[FixtureContext, Ph
     tests = [op for op in ctx.asked if op.startswith("test-")]
     assert len(scenarios) == len(tests) == 16 and ctx.asked == scenarios + tests
     assert [s.removeprefix("scenario-") for s in scenarios] == [t.removeprefix("test-") for t in tests]
-    assert output.summary == {"operations": 16, "tests": 16, "statements": 110, "type_errors": 0}
+    assert output.summary == {"operations": 16, "tests": 16, "statements": 117, "type_errors": 0}
     assert "api.functional.todos.create(connection, body: ITodoItem.ICreate)" in ctx.operations["test-todos-create"].user
 
 

@@ -4,7 +4,10 @@ A controller method only binds the request (actor, path parameters, query, body)
 provider Realize will write (names fixed in `contract`); provider errors go through
 `toHttpException`, so a missing row or a unique violation reaches the client as 404 / 409.
 A query string carries only text, so the numbers and booleans a query DTO declares are converted
-by `QueryValues` before the provider sees them.
+by `QueryValues` before the provider sees them. NestJS itself checks no request against its DTO
+type (AutoBe's `@TypedBody` does, with typia), so `RequestValidation` checks every body and query
+against the DTO's schema in the project's own `openapi.json`, with ajv: a provider only ever sees
+values its types promise, and a client gets a 400 naming each field and the rule it broke.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from workers.phases.interface.tsdoc import jsdoc
 MODULE_FILE = "src/ApiModule.ts"
 HTTP_EXCEPTION_MODULE = "utils/toHttpException"
 QUERY_VALUES_MODULE = "utils/QueryValues"
+REQUEST_VALIDATION_MODULE = "utils/RequestValidation"
 
 _TO_HTTP_EXCEPTION = '''\
 import {
@@ -95,6 +99,82 @@ function convert(name: string, text: string, kind: QueryValueKind): number | boo
 }
 '''
 
+_REQUEST_VALIDATION = '''\
+import { BadRequestException, PipeTransform } from "@nestjs/common";
+import Ajv2020, { ErrorObject } from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+
+/**
+ * The part of a request a validated value comes from; error messages name fields from it.
+ */
+export type RequestPart = "body" | "query";
+
+const DOCUMENT = "openapi.json";
+
+/**
+ * The document's DTO schemas, read once at startup (this module runs from dist/src/utils, three
+ * levels below the project root) and compiled per type on first use; `$ref`s between them
+ * resolve inside the document. Patterns compile as `new RegExp(pattern)` would, without the
+ * unicode flag that rejects common ones such as `[\\w-.]` or `\\d{3}\\-\\d{4}`.
+ */
+const SCHEMAS: Ajv2020 = (() => {
+  const document = JSON.parse(readFileSync(join(__dirname, "..", "..", "..", DOCUMENT), "utf8")) as {
+    components?: { schemas?: Record<string, unknown> };
+  };
+  const ajv = new Ajv2020({ allErrors: true, unicodeRegExp: false });
+  addFormats(ajv);
+  ajv.addFormat("password", true);
+  ajv.addKeyword("components");
+  ajv.addKeyword("x-db-column");
+  ajv.addSchema({ $id: DOCUMENT, components: { schemas: document.components?.schemas ?? {} } });
+  return ajv;
+})();
+
+/**
+ * Pipe of a `@Body()` or `@Query()` parameter: the value must match the JSON schema of its DTO
+ * type in the project's openapi.json; 400 with one message per broken rule otherwise, e.g.
+ * `body.title: must NOT have more than 200 characters (maxLength)`.
+ */
+export class RequestValidation implements PipeTransform<unknown, unknown> {
+  public constructor(
+    private readonly part: RequestPart,
+    private readonly type: string,
+  ) {}
+
+  public transform(value: unknown): unknown {
+    const validate = SCHEMAS.getSchema(`${DOCUMENT}#/components/schemas/${this.type}`);
+    if (validate === undefined) {
+      throw new Error(`${DOCUMENT} defines no schema ${this.type}`);
+    }
+    if (!validate(value)) {
+      throw new BadRequestException({
+        statusCode: 400,
+        error: "Bad Request",
+        message: (validate.errors ?? []).map((error) => describe(this.part, error)),
+      });
+    }
+    return value;
+  }
+}
+
+/**
+ * `<part>.<field path>: <what the rule requires> (<rule>)`; a missing or unexpected property is
+ * named in the path too.
+ */
+function describe(part: RequestPart, error: ErrorObject): string {
+  const params = error.params as { missingProperty?: unknown; additionalProperty?: unknown };
+  const named = params.missingProperty ?? params.additionalProperty;
+  const steps = error.instancePath
+    .split("/")
+    .slice(1)
+    .map((step) => step.replace(/~1/g, "/").replace(/~0/g, "~"));
+  const field = [part, ...steps, ...(typeof named === "string" ? [named] : [])].join(".");
+  return `${field}: ${error.message ?? "is invalid"} (${error.keyword})`;
+}
+'''
+
 _DECORATORS = {"get": "Get", "post": "Post", "put": "Put", "patch": "Patch", "delete": "Delete"}
 
 
@@ -169,8 +249,10 @@ def _method(route: Route, prefix_length: int, up: str, imports: dict[str, set[st
         if type_name is not None:
             imports["@nestjs/common"].add(decorator)
             imports[f"{up}{contract.structure_module(type_name)}"].add(contract.type_base(type_name))
-            pipe = _query_pipe(type_name, types, up, imports) if kind == "query" else ""
-            parameters.append(f"@{decorator}({pipe}) {kind}: {type_name}")
+            imports[f"{up}{REQUEST_VALIDATION_MODULE}"].add("RequestValidation")
+            convert = _query_pipe(type_name, types, up, imports) if kind == "query" else ""
+            pipes = ", ".join(filter(None, [convert, f'new RequestValidation("{kind}", "{type_name}")']))
+            parameters.append(f"@{decorator}({pipes}) {kind}: {type_name}")
             props.append(kind)
             tags.append(f"@param {kind} {type_name}")
     if route.response_body is not None:
@@ -215,12 +297,13 @@ def _controller(chain: tuple[str, ...], routes: list[Route], types: dict[str, Ty
 
 
 def emit_controllers(routes: list[Route], types: list[TypeDefinition]) -> dict[str, str]:
-    """Controllers, `src/ApiModule.ts`, `src/utils/toHttpException.ts` and `src/utils/QueryValues.ts`."""
+    """Controllers, `src/ApiModule.ts` and the helpers they bind requests with (`src/utils/`)."""
     by_chain: dict[tuple[str, ...], list[Route]] = defaultdict(list)
     for route in routes:
         by_chain[contract.sdk_chain(route.path, route.name)].append(route)
     by_name = {definition.name: definition for definition in types}
-    files = {f"src/{HTTP_EXCEPTION_MODULE}.ts": _TO_HTTP_EXCEPTION, f"src/{QUERY_VALUES_MODULE}.ts": _QUERY_VALUES}
+    files = {f"src/{HTTP_EXCEPTION_MODULE}.ts": _TO_HTTP_EXCEPTION, f"src/{QUERY_VALUES_MODULE}.ts": _QUERY_VALUES,
+             f"src/{REQUEST_VALIDATION_MODULE}.ts": _REQUEST_VALIDATION}
     for chain, members in sorted(by_chain.items()):
         files[f"src/{contract.controller_module(chain)}.ts"] = _controller(chain, members, by_name)
     classes = [(contract.controller_class(chain), contract.controller_module(chain)) for chain in sorted(by_chain)]

@@ -18,6 +18,8 @@ DEPENDENCIES = {
     "@nestjs/platform-express": "12.5.1",
     "@prisma/adapter-pg": "7.10.1",
     "@prisma/client": "7.10.1",
+    "ajv": "8.20.0",
+    "ajv-formats": "3.0.1",
     "reflect-metadata": "0.2.2",
     "rxjs": "7.8.2",
     "uuid": "14.0.3",

@@ -18,7 +18,7 @@ export function collectTodoItemCreate(props: {
     todo_member_id: props.todo_member_id,
     title: props.body.title.trim(),
     body: props.body.body ?? null,
-    priority: props.body.priority,
+    priority: props.body.priority ?? 3,
     due_at: props.body.due_at ? new Date(props.body.due_at) : null,
     completed_at: null,
     created_at: now,

@@ -6,7 +6,7 @@ import { MemberPayload } from "../decorators/payload/MemberPayload";
 /**
  * Withdraw my account.
  *
- * Soft-deletes the logged-in member and revokes all of their sessions.
+ * Soft-deletes the logged-in member and revokes all of their sessions; the account is gone for good after 30 days unless the member logs in again before.
  *
  * @param props.member The authorized member
  * @route DELETE /members/me

@@ -10,7 +10,7 @@ import { transformTodoItem } from "../transformers/transformTodoItem";
 /**
  * Update a todo item.
  *
- * Stores a snapshot of the current values, then applies the given changes; completing sets completed_at, reopening clears it.
+ * Applies the given changes and records the new values as a history entry; completing sets completed_at, reopening clears it. Answers 404 for items in the trash or of other members.
  *
  * @param props.member The authorized member
  * @param props.todoItemId Id of the todo item.
@@ -46,20 +46,22 @@ export async function putTodosTodoItemId(props: {
   if (props.body.completed !== undefined) {
     changes.completed_at = props.body.completed ? (item.completed_at ?? now) : null;
   }
-  const [, updated] = await MyGlobal.prisma.$transaction([
-    MyGlobal.prisma.todo_item_snapshots.create({
+  const updated = await MyGlobal.prisma.$transaction(async (tx) => {
+    const row = await tx.todo_items.update({ where: { id: item.id }, data: changes });
+    await tx.todo_item_snapshots.create({
       data: {
         id: v4(),
-        todo_item_id: item.id,
-        title: item.title,
-        body: item.body,
-        priority: item.priority,
-        due_at: item.due_at,
-        completed_at: item.completed_at,
+        todo_item_id: row.id,
+        title: row.title,
+        body: row.body,
+        priority: row.priority,
+        due_at: row.due_at,
+        completed_at: row.completed_at,
+        deleted_at: row.deleted_at,
         created_at: now,
       },
-    }),
-    MyGlobal.prisma.todo_items.update({ where: { id: item.id }, data: changes }),
-  ]);
+    });
+    return row;
+  });
   return transformTodoItem(updated);
 }

@@ -5,7 +5,7 @@ import { ITodoItemSnapshot } from "../api/structures/ITodoItemSnapshot";
 /**
  * The ITodoItemSnapshot of a `todo_item_snapshots` row.
  *
- * The values a todo item had before one update.
+ * An edit history entry of a todo item, written by every change to it (create, update, complete, re-open, delete, restore) with the values the item had right after the change; what changed and the old values are in the entry before it.
  */
 export function transformTodoItemSnapshot(row: todo_item_snapshots): ITodoItemSnapshot {
   return {
@@ -15,6 +15,7 @@ export function transformTodoItemSnapshot(row: todo_item_snapshots): ITodoItemSn
     priority: row.priority,
     due_at: row.due_at?.toISOString() ?? null,
     completed_at: row.completed_at?.toISOString() ?? null,
+    deleted_at: row.deleted_at?.toISOString() ?? null,
     created_at: row.created_at.toISOString(),
   };
 }

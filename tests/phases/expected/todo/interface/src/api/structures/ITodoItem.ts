@@ -91,20 +91,21 @@ export namespace ITodoItem {
     title: string;
 
     /**
-     * Optional longer notes.
+     * Optional longer notes, up to 5,000 characters.
      *
+     * @maxLength 5000
      * @column todo_items.body
      */
     body?: string | null;
 
     /**
-     * Priority from 1 (lowest) to 5 (highest).
+     * Priority from 1 (lowest) to 5 (highest); 3 (normal) when omitted.
      *
      * @minimum 1
      * @maximum 5
      * @column todo_items.priority
      */
-    priority: number;
+    priority?: number;
 
     /**
      * When the item is due, if it has a deadline.
@@ -238,8 +239,9 @@ export namespace ITodoItem {
     title?: string;
 
     /**
-     * New notes; null clears them.
+     * New notes, up to 5,000 characters; null clears them.
      *
+     * @maxLength 5000
      * @column todo_items.body
      */
     body?: string | null;

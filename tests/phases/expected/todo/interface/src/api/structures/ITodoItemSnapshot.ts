@@ -1,5 +1,5 @@
 /**
- * The values a todo item had before one update.
+ * An edit history entry of a todo item, written by every change to it (create, update, complete, re-open, delete, restore) with the values the item had right after the change; what changed and the old values are in the entry before it.
  */
 export type ITodoItemSnapshot = {
   /**
@@ -52,7 +52,15 @@ export type ITodoItemSnapshot = {
   completed_at: string | null;
 
   /**
-   * When the update happened.
+   * When the item was moved to the trash; null while it was in the list.
+   *
+   * @format date-time
+   * @column todo_item_snapshots.deleted_at
+   */
+  deleted_at: string | null;
+
+  /**
+   * When the change happened.
    *
    * @format date-time
    * @column todo_item_snapshots.created_at

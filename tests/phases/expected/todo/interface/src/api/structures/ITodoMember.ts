@@ -103,11 +103,12 @@ export namespace ITodoMember {
     email: string;
 
     /**
-     * Password of at least 8 characters; only its hash is stored.
+     * Password of at least 8 characters with at least one letter and one digit; only its hash is stored.
      *
      * @format password
      * @minLength 8
      * @maxLength 100
+     * @pattern ^(?=.*[A-Za-z])(?=.*[0-9]).*$
      */
     password: string;
 

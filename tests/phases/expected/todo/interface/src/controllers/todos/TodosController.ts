@@ -9,6 +9,7 @@ import { getTodosTodoItemId } from "../../providers/getTodosTodoItemId";
 import { postTodos } from "../../providers/postTodos";
 import { putTodosTodoItemId } from "../../providers/putTodosTodoItemId";
 import { QueryValues } from "../../utils/QueryValues";
+import { RequestValidation } from "../../utils/RequestValidation";
 import { toHttpException } from "../../utils/toHttpException";
 
 /**
@@ -29,7 +30,7 @@ export class TodosController {
   @Get()
   public async index(
     @MemberAuth() member: MemberPayload,
-    @Query(new QueryValues({ completed: "boolean", limit: "integer", page: "integer" })) query: ITodoItem.IRequest,
+    @Query(new QueryValues({ completed: "boolean", limit: "integer", page: "integer" }), new RequestValidation("query", "ITodoItem.IRequest")) query: ITodoItem.IRequest,
   ): Promise<IPageITodoItem.ISummary> {
     try {
       return await getTodos({ member, query });
@@ -41,7 +42,7 @@ export class TodosController {
   /**
    * Create a todo item.
    *
-   * Creates an open item owned by the logged-in member.
+   * Creates an open item owned by the logged-in member, with its first history entry.
    *
    * @param member The authorized member
    * @param body ITodoItem.ICreate
@@ -51,7 +52,7 @@ export class TodosController {
   @Post()
   public async create(
     @MemberAuth() member: MemberPayload,
-    @Body() body: ITodoItem.ICreate,
+    @Body(new RequestValidation("body", "ITodoItem.ICreate")) body: ITodoItem.ICreate,
   ): Promise<ITodoItem> {
     try {
       return await postTodos({ member, body });
@@ -85,7 +86,7 @@ export class TodosController {
   /**
    * Update a todo item.
    *
-   * Stores a snapshot of the current values, then applies the given changes; completing sets completed_at, reopening clears it.
+   * Applies the given changes and records the new values as a history entry; completing sets completed_at, reopening clears it. Answers 404 for items in the trash or of other members.
    *
    * @param member The authorized member
    * @param todoItemId Id of the todo item.
@@ -97,7 +98,7 @@ export class TodosController {
   public async update(
     @MemberAuth() member: MemberPayload,
     @Param("todoItemId", ParseUUIDPipe) todoItemId: string,
-    @Body() body: ITodoItem.IUpdate,
+    @Body(new RequestValidation("body", "ITodoItem.IUpdate")) body: ITodoItem.IUpdate,
   ): Promise<ITodoItem> {
     try {
       return await putTodosTodoItemId({ member, todoItemId, body });
@@ -109,7 +110,7 @@ export class TodosController {
   /**
    * Move a todo item to the trash.
    *
-   * Soft-deletes the item by setting deleted_at; it can be restored from the trash.
+   * Soft-deletes the item by setting deleted_at and records a history entry; it can be restored from the trash.
    *
    * @param member The authorized member
    * @param todoItemId Id of the todo item.

@@ -26,7 +26,7 @@ export async function index(connection: IConnection, query: ITodoItem.IRequest):
 /**
  * Create a todo item.
  *
- * Creates an open item owned by the logged-in member.
+ * Creates an open item owned by the logged-in member, with its first history entry.
  *
  * @param connection Server to call
  * @param body ITodoItem.ICreate
@@ -61,7 +61,7 @@ export async function at(connection: IConnection, todoItemId: string): Promise<I
 /**
  * Update a todo item.
  *
- * Stores a snapshot of the current values, then applies the given changes; completing sets completed_at, reopening clears it.
+ * Applies the given changes and records the new values as a history entry; completing sets completed_at, reopening clears it. Answers 404 for items in the trash or of other members.
  *
  * @param connection Server to call
  * @param todoItemId Id of the todo item.
@@ -80,7 +80,7 @@ export async function update(connection: IConnection, todoItemId: string, body: 
 /**
  * Move a todo item to the trash.
  *
- * Soft-deletes the item by setting deleted_at; it can be restored from the trash.
+ * Soft-deletes the item by setting deleted_at and records a history entry; it can be restored from the trash.
  *
  * @param connection Server to call
  * @param todoItemId Id of the todo item.

@@ -3,6 +3,7 @@ import { ITodoMember } from "../../../api/structures/ITodoMember";
 import { postAuthMemberJoin } from "../../../providers/postAuthMemberJoin";
 import { postAuthMemberLogin } from "../../../providers/postAuthMemberLogin";
 import { postAuthMemberRefresh } from "../../../providers/postAuthMemberRefresh";
+import { RequestValidation } from "../../../utils/RequestValidation";
 import { toHttpException } from "../../../utils/toHttpException";
 
 /**
@@ -21,7 +22,7 @@ export class AuthMemberController {
    */
   @Post("join")
   public async join(
-    @Body() body: ITodoMember.IJoin,
+    @Body(new RequestValidation("body", "ITodoMember.IJoin")) body: ITodoMember.IJoin,
   ): Promise<ITodoMember.IAuthorized> {
     try {
       return await postAuthMemberJoin({ body });
@@ -33,7 +34,7 @@ export class AuthMemberController {
   /**
    * Log in with email and password.
    *
-   * Opens a new session for an active member whose password matches. Answers 403 on a wrong email or password, without saying which.
+   * Opens a new session for a member whose password matches; logging in within 30 days of withdrawing cancels the withdrawal. Answers 401 on a wrong email or password, without saying which.
    *
    * @param body ITodoMember.ILogin
    * @returns ITodoMember.IAuthorized
@@ -41,7 +42,7 @@ export class AuthMemberController {
    */
   @Post("login")
   public async login(
-    @Body() body: ITodoMember.ILogin,
+    @Body(new RequestValidation("body", "ITodoMember.ILogin")) body: ITodoMember.ILogin,
   ): Promise<ITodoMember.IAuthorized> {
     try {
       return await postAuthMemberLogin({ body });
@@ -61,7 +62,7 @@ export class AuthMemberController {
    */
   @Post("refresh")
   public async refresh(
-    @Body() body: ITodoMember.IRefresh,
+    @Body(new RequestValidation("body", "ITodoMember.IRefresh")) body: ITodoMember.IRefresh,
   ): Promise<ITodoMember.IAuthorized> {
     try {
       return await postAuthMemberRefresh({ body });

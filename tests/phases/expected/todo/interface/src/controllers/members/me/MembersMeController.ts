@@ -5,6 +5,7 @@ import { MemberPayload } from "../../../decorators/payload/MemberPayload";
 import { deleteMembersMe } from "../../../providers/deleteMembersMe";
 import { getMembersMe } from "../../../providers/getMembersMe";
 import { putMembersMe } from "../../../providers/putMembersMe";
+import { RequestValidation } from "../../../utils/RequestValidation";
 import { toHttpException } from "../../../utils/toHttpException";
 
 /**
@@ -45,7 +46,7 @@ export class MembersMeController {
   @Put()
   public async update(
     @MemberAuth() member: MemberPayload,
-    @Body() body: ITodoMember.IUpdate,
+    @Body(new RequestValidation("body", "ITodoMember.IUpdate")) body: ITodoMember.IUpdate,
   ): Promise<ITodoMember> {
     try {
       return await putMembersMe({ member, body });
@@ -57,7 +58,7 @@ export class MembersMeController {
   /**
    * Withdraw my account.
    *
-   * Soft-deletes the logged-in member and revokes all of their sessions.
+   * Soft-deletes the logged-in member and revokes all of their sessions; the account is gone for good after 30 days unless the member logs in again before.
    *
    * @param member The authorized member
    * @route DELETE /members/me

@@ -6,6 +6,7 @@ import { MemberPayload } from "../../../decorators/payload/MemberPayload";
 import { getTodosTodoItemIdSnapshots } from "../../../providers/getTodosTodoItemIdSnapshots";
 import { getTodosTodoItemIdSnapshotsSnapshotId } from "../../../providers/getTodosTodoItemIdSnapshotsSnapshotId";
 import { QueryValues } from "../../../utils/QueryValues";
+import { RequestValidation } from "../../../utils/RequestValidation";
 import { toHttpException } from "../../../utils/toHttpException";
 
 /**
@@ -28,7 +29,7 @@ export class TodosSnapshotsController {
   public async index(
     @MemberAuth() member: MemberPayload,
     @Param("todoItemId", ParseUUIDPipe) todoItemId: string,
-    @Query(new QueryValues({ limit: "integer", page: "integer" })) query: ITodoItemSnapshot.IRequest,
+    @Query(new QueryValues({ limit: "integer", page: "integer" }), new RequestValidation("query", "ITodoItemSnapshot.IRequest")) query: ITodoItemSnapshot.IRequest,
   ): Promise<IPageITodoItemSnapshot> {
     try {
       return await getTodosTodoItemIdSnapshots({ member, todoItemId, query });

@@ -7,6 +7,7 @@ import { deleteTrashTodosTodoItemId } from "../../../providers/deleteTrashTodosT
 import { getTrashTodos } from "../../../providers/getTrashTodos";
 import { postTrashTodosTodoItemIdRestore } from "../../../providers/postTrashTodosTodoItemIdRestore";
 import { QueryValues } from "../../../utils/QueryValues";
+import { RequestValidation } from "../../../utils/RequestValidation";
 import { toHttpException } from "../../../utils/toHttpException";
 
 /**
@@ -27,7 +28,7 @@ export class TrashTodosController {
   @Get()
   public async index(
     @MemberAuth() member: MemberPayload,
-    @Query(new QueryValues({ completed: "boolean", limit: "integer", page: "integer" })) query: ITodoItem.IRequest,
+    @Query(new QueryValues({ completed: "boolean", limit: "integer", page: "integer" }), new RequestValidation("query", "ITodoItem.IRequest")) query: ITodoItem.IRequest,
   ): Promise<IPageITodoItem.ISummary> {
     try {
       return await getTrashTodos({ member, query });
@@ -39,7 +40,7 @@ export class TrashTodosController {
   /**
    * Restore a todo item from the trash.
    *
-   * Clears deleted_at so the item is back in the list; 404 when the item is not in the member's trash.
+   * Clears deleted_at so the item is back in the list, and records a history entry; 404 when the item is not in the member's trash.
    *
    * @param member The authorized member
    * @param todoItemId Id of the todo item.

@@ -16,7 +16,7 @@ import api, { IConnection } from "../../../../src/api";
 export async function test_api_todos_create(connection: IConnection): Promise<void> {
   const member = await api.functional.auth.member.join(connection, {
     email: RandomGenerator.alphaNumeric(12) + "@example.com",
-    password: "correct-horse-battery",
+    password: "correct-horse-battery-42",
     nickname: RandomGenerator.name(),
   });
   const authorized = {

@@ -23,7 +23,7 @@ export async function join(connection: IConnection, body: ITodoMember.IJoin): Pr
 /**
  * Log in with email and password.
  *
- * Opens a new session for an active member whose password matches. Answers 403 on a wrong email or password, without saying which.
+ * Opens a new session for a member whose password matches; logging in within 30 days of withdrawing cancels the withdrawal. Answers 401 on a wrong email or password, without saying which.
  *
  * @param connection Server to call
  * @param body ITodoMember.ILogin

@@ -39,7 +39,7 @@ export async function update(connection: IConnection, body: ITodoMember.IUpdate)
 /**
  * Withdraw my account.
  *
- * Soft-deletes the logged-in member and revokes all of their sessions.
+ * Soft-deletes the logged-in member and revokes all of their sessions; the account is gone for good after 30 days unless the member logs in again before.
  *
  * @param connection Server to call
  * @route DELETE /members/me

@@ -24,7 +24,7 @@ export async function index(connection: IConnection, query: ITodoItem.IRequest):
 /**
  * Restore a todo item from the trash.
  *
- * Clears deleted_at so the item is back in the list; 404 when the item is not in the member's trash.
+ * Clears deleted_at so the item is back in the list, and records a history entry; 404 when the item is not in the member's trash.
  *
  * @param connection Server to call
  * @param todoItemId Id of the todo item.

@@ -16,12 +16,12 @@ import api, { IConnection } from "../../../../../src/api";
 export async function test_api_auth_member_login(connection: IConnection): Promise<void> {
   const member = await api.functional.auth.member.join(connection, {
     email: RandomGenerator.alphaNumeric(12) + "@example.com",
-    password: "correct-horse-battery",
+    password: "correct-horse-battery-42",
     nickname: RandomGenerator.name(),
   });
   const session = await api.functional.auth.member.login(connection, {
     email: member.email,
-    password: "correct-horse-battery",
+    password: "correct-horse-battery-42",
   });
   TestValidator.equals("the same member logs in", member.id, session.id);
   if (session.token.access === member.token.access) {

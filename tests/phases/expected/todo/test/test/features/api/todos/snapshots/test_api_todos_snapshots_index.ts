@@ -3,20 +3,20 @@ import { RandomGenerator, TestValidator } from "@nestia/e2e";
 import api, { IConnection } from "../../../../../src/api";
 
 /**
- * Every update of an item leaves a snapshot of its previous values.
+ * Creating and updating an item each leave a history entry, newest first.
  *
- * After one update the item's history holds one snapshot with the values before the update.
+ * After creating an item and renaming it once, its history holds two entries; the newest has the new title, the one before it the title the item was created with.
  *
  * 1. Join as a new member and create an item.
  * 2. Rename it once.
- * 3. List its snapshots; there is one, with the old title.
+ * 3. List its history; there are two entries, the renamed one first, then the original one.
  *
  * @route GET /todos/{todoItemId}/snapshots
  */
 export async function test_api_todos_snapshots_index(connection: IConnection): Promise<void> {
   const member = await api.functional.auth.member.join(connection, {
     email: RandomGenerator.alphaNumeric(12) + "@example.com",
-    password: "correct-horse-battery",
+    password: "correct-horse-battery-42",
     nickname: RandomGenerator.name(),
   });
   const authorized = {
@@ -33,8 +33,7 @@ export async function test_api_todos_snapshots_index(connection: IConnection): P
     title: "Renamed",
   });
   const history = await api.functional.todos.snapshots.index(authorized, item.id, {});
-  if (history.data.length === 0) {
-    throw new Error("the update recorded no snapshot");
-  }
-  TestValidator.equals("the snapshot keeps the old title", item.title, history.data[0].title);
+  TestValidator.equals("the create and the update each wrote an entry", 2, history.data.length);
+  TestValidator.equals("the newest entry has the new title", "Renamed", history.data[0].title);
+  TestValidator.equals("the entry before it has the original title", item.title, history.data[1].title);
 }
