@@ -463,7 +463,8 @@ def sim(
 
 @app.command("worker")
 def worker(
-    queues: Annotated[str, typer.Option(metavar="QUEUES", help="queues to take jobs from, comma-separated: generate, score")] = "generate,score",
+    queues: Annotated[str, typer.Option(metavar="QUEUES", help="queues to take jobs from, comma-separated: generate, "
+                                        "score, runtime (verify jobs: builds and live servers)")] = "generate,score,runtime",
     concurrency: Annotated[int, typer.Option(metavar="N", help="worker processes (prefork)")] = 2,
     loglevel: Annotated[str, typer.Option(metavar="LEVEL", help="celery log level: DEBUG, INFO, WARNING, ERROR")] = "INFO",
 ) -> None:

@@ -23,7 +23,7 @@ from pathlib import Path
 from types import FrameType, TracebackType
 
 from farm.exporter import MULTIPROC_ENV, fresh_multiproc_dir
-from farm.queueing import make_celery
+from farm.queueing import QUEUES, make_celery
 from farm.redis_server import SharedRedis
 from farm.sim import SimServer
 
@@ -114,7 +114,7 @@ class EmbeddedFarm:
         fresh_multiproc_dir(self.metrics_dir)
         command = [
             sys.executable, "-m", "celery", "-A", "workers.celery_app", "worker",
-            "-Q", "generate,score", "--pool", "prefork", "-c", str(self.concurrency),
+            "-Q", ",".join(QUEUES), "--pool", "prefork", "-c", str(self.concurrency),
             "-n", f"embedded-{os.getpid()}@%h", "--loglevel", "INFO", "--without-mingle", "--without-gossip",
         ]  # fmt: skip
         with self.worker_log.open("ab") as log:

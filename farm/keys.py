@@ -38,6 +38,11 @@ class RunKeys:
     def score(self) -> str:
         return self.prefix + "score.json"
 
+    @property
+    def runtime(self) -> str:
+        """What the verify job found of the run's backend, live (runtime.report.RuntimeReport)."""
+        return self.prefix + "runtime.json"
+
     def phase(self, phase: str) -> PhaseKeys:
         return PhaseKeys(self.prefix + phase + "/")
 

@@ -10,6 +10,7 @@ import json
 import os
 import re
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -82,7 +83,15 @@ return 0
 """
 
 
-SCORE = "score"  # the job after a run's phases: scoring its project tree
+SCORE = "score"  # the job that ends a run: scoring its project tree
+VERIFY = "verify"  # between a backend's last phase and its score job: building, booting and testing it live
+BACKEND_PHASE = "realize"  # the phase that completes a backend: a run without it has nothing to boot
+
+
+def pipeline(phases: Sequence[str]) -> list[str]:
+    """A run's jobs in order: its phases, then verify when they include realize, then score."""
+    return [*phases, *([VERIFY] if BACKEND_PHASE in phases else []), SCORE]
+
 
 _GLOB = re.compile(r"[*?\[\]\\]")  # what a Redis match pattern treats as special
 
@@ -125,7 +134,7 @@ class RoundExists(Exception):
 class JobKey:
     model: str
     project: str
-    phase: str  # one of the five phases, or SCORE
+    phase: str  # one of the five phases, VERIFY or SCORE
 
     @property
     def field(self) -> str:
@@ -311,6 +320,13 @@ class Ledger:
     def job(self, round_id: str, job: JobKey) -> JobRecord | None:
         raw = self.r.hget(self._jobs(round_id), job.field)
         return JobRecord.from_json(raw) if raw else None
+
+    def registered(self, round_id: str, jobs: Sequence[JobKey]) -> list[JobKey]:
+        """Those of `jobs` the round has, in the order given, in one round trip."""
+        if not jobs:
+            return []
+        found = self.r.hmget(self._jobs(round_id), [job.field for job in jobs])
+        return [job for job, raw in zip(jobs, found, strict=True) if raw is not None]
 
     def add_job(self, round_id: str, job: JobKey) -> None:
         """Register a job that a round did not plan at submission (the score job)."""

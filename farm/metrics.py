@@ -40,6 +40,11 @@ BUDGET_REFUSALS = Counter("farm_budget_refusals", "Calls refused because their w
                           ["round", "scope", "model"])
 RUN_SCORE = Gauge("farm_run_score", "Rubric score of a run (set by the scoring job).", ["round", "model", "project"],
                   multiprocess_mode="mostrecent")
+RUN_BOOTS = Gauge("farm_run_boots", "Whether a run's backend booted (1) or not (0) (set by the verify job).",
+                  ["round", "model", "project"], multiprocess_mode="mostrecent")
+RUN_GOLDEN_PASS_RATE = Gauge("farm_run_golden_pass_rate", "Share of a run's Golden Set scenarios that passed live "
+                             "(set by the verify job when any was played).", ["round", "model", "project"],
+                             multiprocess_mode="mostrecent")
 
 
 def observe_attempt(labels: tuple[str, str, str, str], outcome: str, usage: dict[str, float], latency_s: float) -> None:

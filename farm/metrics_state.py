@@ -24,7 +24,7 @@ from prometheus_client.registry import Collector
 from farm.budget import BudgetBook
 from farm.ledger import Ledger
 from farm.outcomes import JobState
-from farm.queueing import GENERATE_QUEUE, SCORE_QUEUE
+from farm.queueing import QUEUES
 from farm.ratelimit import endpoint_states
 
 log = logging.getLogger("benchfarm.metrics")
@@ -111,7 +111,7 @@ class FarmStateCollector(Collector):
 
     def _collect(self) -> Iterator[Metric]:
         depth = GaugeMetricFamily("farm_queue_depth", "Messages waiting in a Celery queue.", labels=["queue"])
-        for queue in (GENERATE_QUEUE, SCORE_QUEUE):
+        for queue in QUEUES:
             depth.add_metric([queue], self.ledger.r.llen(queue))
         yield depth
 

@@ -15,14 +15,19 @@ from kombu import Queue
 from kombu.exceptions import BatchPublishError, OperationalError
 
 from farm.broker_transport import TRANSPORT
-from farm.ledger import RIDE_OUT_S, SCORE, JobKey
+from farm.ledger import RIDE_OUT_S, SCORE, VERIFY, JobKey
 
 log = logging.getLogger("benchfarm.queueing")
 
 GENERATE_QUEUE = "generate"
+RUNTIME_QUEUE = "runtime"  # verify jobs: builds and live servers, on workers sized for them
 SCORE_QUEUE = "score"
+QUEUES = (GENERATE_QUEUE, RUNTIME_QUEUE, SCORE_QUEUE)
 PHASE_TASK = "benchfarm.run_phase"
+VERIFY_TASK = "benchfarm.verify_run"
 SCORE_TASK = "benchfarm.score_run"
+# The jobs after a run's phases, each a task on a queue of its own, called with (round, model, project).
+RUN_TASKS: dict[str, tuple[str, str]] = {VERIFY: (VERIFY_TASK, RUNTIME_QUEUE), SCORE: (SCORE_TASK, SCORE_QUEUE)}
 
 # A phase job can run for an hour; a message is handed to another worker only after this long
 # unacknowledged. Redeliveries are harmless (job leases + checkpoints), but wasteful.
@@ -36,9 +41,10 @@ def make_celery(broker_url: str) -> Celery:
         task_acks_late=True,
         task_reject_on_worker_lost=True,  # a killed worker's job goes back to the queue
         worker_prefetch_multiplier=1,
-        task_queues=(Queue(GENERATE_QUEUE), Queue(SCORE_QUEUE)),
+        task_queues=tuple(Queue(queue) for queue in QUEUES),
         task_default_queue=GENERATE_QUEUE,
-        task_routes={PHASE_TASK: {"queue": GENERATE_QUEUE}, SCORE_TASK: {"queue": SCORE_QUEUE}},
+        task_routes={PHASE_TASK: {"queue": GENERATE_QUEUE},
+                     **{task: {"queue": queue} for task, queue in RUN_TASKS.values()}},
         task_ignore_result=True,  # outcomes live in the ledger, not a result backend
         task_serializer="json",
         accept_content=["json"],
@@ -61,8 +67,8 @@ def make_celery(broker_url: str) -> Celery:
 
 
 def send_jobs(app: Celery, round_id: str, jobs: list[JobKey], ride_out_s: float = RIDE_OUT_S) -> None:
-    """Enqueue jobs (phase or score) in one Redis round trip: each message and its task-sent event
-    go into one kombu publish batch, not a connection checkout and a round trip each.
+    """Enqueue jobs (phase, verify or score) in one Redis round trip: each message and its task-sent
+    event go into one kombu publish batch, not a connection checkout and a round trip each.
 
     While Redis is unreachable the batch is sent again (0.1 s doubling to 2 s) for `ride_out_s`,
     then the error is raised. A batch whose outcome was uncertain may arrive twice: harmless, a
@@ -82,8 +88,8 @@ def send_jobs(app: Celery, round_id: str, jobs: list[JobKey], ride_out_s: float 
 def _send(app: Celery, round_id: str, jobs: list[JobKey]) -> None:
     with app.producer_or_acquire() as producer, producer.batch():
         for job in jobs:
-            if job.phase == SCORE:
-                app.send_task(SCORE_TASK, args=[round_id, job.model, job.project], queue=SCORE_QUEUE, producer=producer)
+            if job.phase in RUN_TASKS:
+                (task, queue), args = RUN_TASKS[job.phase], [round_id, job.model, job.project]
             else:
-                args = [round_id, job.model, job.project, job.phase]
-                app.send_task(PHASE_TASK, args=args, queue=GENERATE_QUEUE, producer=producer)
+                task, queue, args = PHASE_TASK, GENERATE_QUEUE, [round_id, job.model, job.project, job.phase]
+            app.send_task(task, args=args, queue=queue, producer=producer)

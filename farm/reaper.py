@@ -47,8 +47,8 @@ from dataclasses import dataclass
 import redis
 from celery import Celery
 
-from farm.ledger import SCORE, JobKey, JobRecord, Ledger
-from farm.queueing import GENERATE_QUEUE, PHASE_TASK, SCORE_QUEUE, SCORE_TASK
+from farm.ledger import JobKey, JobRecord, Ledger
+from farm.queueing import PHASE_TASK, QUEUES, RUN_TASKS
 from farm.scheduler import Stuck, ledger_runs, requeue, stuck_jobs
 
 log = logging.getLogger("benchfarm.reaper")
@@ -57,6 +57,7 @@ LOCK_KEY = "farm:reaper:lock"
 # kombu's Redis transport: a queue's list per priority step, and the hash/zset of delivered messages.
 _PRIORITY_SEP, _PRIORITY_STEPS = "\x06\x16", (0, 3, 6, 9)
 UNACKED, UNACKED_INDEX = "unacked", "unacked_index"
+_RUN_TASK_PHASES = {task: phase for phase, (task, _) in RUN_TASKS.items()}  # verify and score tasks
 
 
 @dataclass(frozen=True)
@@ -78,8 +79,8 @@ def job_of(payload: dict) -> tuple[str, JobKey] | None:
         args = json.loads(body)[0]
         if task == PHASE_TASK:
             round_id, model, project, phase = args
-        elif task == SCORE_TASK:
-            (round_id, model, project), phase = args, SCORE
+        elif task in _RUN_TASK_PHASES:
+            (round_id, model, project), phase = args, _RUN_TASK_PHASES[task]
         else:
             return None
         return str(round_id), JobKey(model, project, phase)
@@ -89,8 +90,7 @@ def job_of(payload: dict) -> tuple[str, JobKey] | None:
 
 def broker_copies(r: redis.Redis) -> dict[tuple[str, JobKey], list[Copy]]:
     """Every farm job's messages in the broker: its queues (every priority step) and the unacked hash."""
-    queues = (GENERATE_QUEUE, SCORE_QUEUE)
-    names = [q if step == 0 else f"{q}{_PRIORITY_SEP}{step}" for q in queues for step in _PRIORITY_STEPS]
+    names = [q if step == 0 else f"{q}{_PRIORITY_SEP}{step}" for q in QUEUES for step in _PRIORITY_STEPS]
     with r.pipeline(transaction=False) as pipe:
         for name in names:
             pipe.lrange(name, 0, -1)

@@ -18,7 +18,7 @@ from celery import Celery
 
 from farm import keys
 from farm.budget import BudgetBook
-from farm.ledger import SCORE, Change, JobKey, JobRecord, Ledger, RoundExists
+from farm.ledger import SCORE, Change, JobKey, JobRecord, Ledger, RoundExists, pipeline
 from farm.conformance import Conformance
 from farm.manifest import Manifest, build_manifest
 from farm.outcomes import JobState
@@ -51,8 +51,9 @@ class Submission:
 
 
 def run_jobs(manifest: Manifest, model: str, project: str) -> list[JobKey]:
-    """A run's jobs in order: its phases, then its score job."""
-    return [JobKey(model, project, phase) for phase in [*manifest.spec.phases, SCORE]]
+    """A run's jobs in order (`farm.ledger.pipeline`): its phases, its verify job when they build a
+    backend, its score job."""
+    return [JobKey(model, project, phase) for phase in pipeline(manifest.spec.phases)]
 
 
 def plan_jobs(manifest: Manifest) -> list[JobKey]:
@@ -153,7 +154,7 @@ def resume(round_id: str, store: Store, ledger: Ledger, app: Celery, *, progress
     if not ledger.round_exists(round_id):
         ledger.register_round(round_id, plan_jobs(manifest), {"store": store.url})
     BudgetBook(ledger.r).ensure(round_id, manifest.spec)
-    runs = [run_jobs(manifest, model.id, project) for model in manifest.spec.models for project in manifest.projects]
+    runs = ledger_runs(ledger.jobs(round_id))  # as registered: a round older than verify has none
     bound_s, started, next_word, sent = lease_ttl_s + 2, time.monotonic(), 0.0, 0
     held_since: dict[JobKey, float] = {}
     while True:
@@ -241,9 +242,9 @@ def stuck_jobs(runs: list[list[JobKey]], jobs: dict[JobKey, JobRecord], resumabl
 
 
 def ledger_runs(jobs: Iterable[JobKey]) -> list[list[JobKey]]:
-    """A round's runs as its ledger has them (what `run_jobs` plans, without the manifest): each
-    run's phase jobs in pipeline order, then its score job."""
-    order = {phase: index for index, phase in enumerate([*PHASES, SCORE])}
+    """A round's runs as its ledger has them (what `run_jobs` planned, without the manifest): each
+    run's jobs in pipeline order."""
+    order = {phase: index for index, phase in enumerate(pipeline(PHASES))}
     runs: dict[tuple[str, str], list[JobKey]] = {}
     for job in jobs:
         runs.setdefault((job.model, job.project), []).append(job)
@@ -270,8 +271,8 @@ def requeue(
 
 
 def _ready(run: list[JobKey], job: JobKey, jobs: dict[JobKey, JobRecord]) -> bool:
-    """A phase may run once the one before it succeeded; the score job once the phases ended with
-    success or with the model's failure."""
+    """A phase or the verify job may run once the job before it succeeded; the score job once the
+    jobs before it ended with success or with the model's failure."""
     before = run[: run.index(job)]
     if job.phase != SCORE:
         return not before or jobs[before[-1]].state is JobState.SUCCEEDED

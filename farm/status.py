@@ -25,12 +25,14 @@ from rich.table import Column, Table
 from rich.text import Text
 
 from farm.budget import BudgetBook
-from farm.ledger import SCORE, Ledger
+from farm.ledger import SCORE, Ledger, pipeline
 from farm.outcomes import JobState
 from farm.redact import redact
 from workers.phases.base import PHASES
 
-PIPELINE = (*PHASES, SCORE)  # the order of a run's jobs, and of the status columns
+# The order of a run's jobs, and of the status columns; a round shows the columns it has jobs of
+# (no verify without realize, nor in rounds submitted before verify existed).
+PIPELINE = tuple(pipeline(PHASES))
 
 STYLE = {
     JobState.PENDING: "dim",
@@ -43,7 +45,7 @@ STYLE = {
     JobState.BUDGET_STOPPED: "bold magenta",
     JobState.CANCELLED: "dim red",
 }
-# Short enough for six phase columns at 80 columns; the legend spells out the ones that differ.
+# Short enough for seven job columns at 80 columns; the legend spells out the ones that differ.
 LABEL = {
     JobState.PENDING: "·",
     JobState.QUEUED: "queued",
@@ -193,7 +195,9 @@ def _runs(snap: dict[str, Any], runs: list[dict[str, Any]]) -> Group:
     def table(show_header: bool) -> Table:
         columns = [Column(name, width=w, no_wrap=True, justify="right" if name == "worked" else "left")
                    for name, w in zip(names, widths, strict=True)]  # fmt: skip
-        return Table(*columns, box=None, padding=(0, 1), pad_edge=False, show_header=show_header, header_style="bold")
+        # One space between columns: seven job columns and a long project name still fit 80 columns.
+        return Table(*columns, box=None, padding=(0, 1, 0, 0), pad_edge=False, show_header=show_header,
+                     header_style="bold")
 
     parts: list[RenderableType] = [table(show_header=True)]
     for model in dict.fromkeys(model for model, _ in rows):

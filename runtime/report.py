@@ -18,6 +18,9 @@ from scoring.axes.golden import GoldenScenario, GoldenSetResult
 
 Fault = Literal["model", "infra"]
 RUNTIME_FAILED = "runtime_failed"
+# The Golden Set of a backend that never served (it did not boot, or the model never finished it):
+# 0, since no scenario passed and no response was consistent.
+NO_BACKEND = GoldenSetResult(scenarios=[GoldenScenario(category="crud", passed=False, schema_warning=True)])
 
 
 class Step(BaseModel):
@@ -86,7 +89,7 @@ class RuntimeReport(BaseModel):
         if self.infra_failed or self.golden.suite is None:
             return None
         if not self.boots:
-            return GoldenSetResult(scenarios=[GoldenScenario(category="crud", passed=False, schema_warning=True)])
+            return NO_BACKEND
         return GoldenSetResult(scenarios=[
             GoldenScenario(category=s.category, passed=s.verdict == "passed", schema_warning=s.conformance == "nonconformant")
             for s in self.scenarios if s.verdict != "skipped"

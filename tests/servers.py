@@ -66,7 +66,7 @@ class WorkerProcess:
     """A real Celery worker (prefork) running the farm's tasks, in its own process group."""
 
     def __init__(
-        self, env: dict[str, str], log: Path, concurrency: int = 1, queues: str = "generate,score",
+        self, env: dict[str, str], log: Path, concurrency: int = 1, queues: str = "generate,score,runtime",
         app: str = "workers.celery_app",
     ) -> None:  # fmt: skip
         self.log = log

@@ -1,4 +1,4 @@
-"""The Celery app workers run: `celery -A workers.celery_app worker -Q generate,score`."""
+"""The Celery app workers run: `celery -A workers.celery_app worker -Q generate,score,runtime`."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ import psutil
 import redis
 
 from farm import keys, metrics
-from farm.ledger import SCORE, Change, JobKey
+from farm.ledger import SCORE, VERIFY, Change, JobKey, pipeline
 from farm.manifest import Manifest
 from farm.outcomes import JobEnded, JobState
 from farm.redact import redact
@@ -149,18 +149,16 @@ def run_phase_job(env: WorkerEnv, round_id: str, model_id: str, project: str, ph
         return _execute(env, manifest, job, round_id)
 
     return run_job(env, round_id, job, finished, execute=execute,
-                   following=lambda state: following_changes(_phases(env, round_id, job), job, state))
+                   following=lambda state: following(env, round_id, job, state))
 
 
-def _phases(env: WorkerEnv, round_id: str, job: JobKey) -> list[str]:
-    """The round's phases, from its manifest; from the run's jobs in the ledger when the manifest
-    cannot be read (the job then ends infra_failed, and what follows it must still be recorded)."""
-    try:
-        return env.manifest(round_id).spec.phases
-    except Exception:  # noqa: BLE001
-        log.warning("%s: manifest unreadable; taking the run's phases from the ledger", job, exc_info=True)
-        run = {key.phase for key in env.ledger.jobs(round_id) if (key.model, key.project) == (job.model, job.project)}
-        return [phase for phase in PHASES if phase in run]
+def following(env: WorkerEnv, round_id: str, job: JobKey, state: JobState) -> list[Change]:
+    """`following_changes` in the job's run as the ledger registered it (not as the manifest says:
+    a round submitted before verify existed has no verify job, and its realize is followed by its
+    score job; nor does it need the manifest, which may be what failed)."""
+    candidates = [JobKey(job.model, job.project, phase) for phase in pipeline(PHASES)]
+    run = [key.phase for key in env.ledger.registered(round_id, candidates)]
+    return following_changes(run, job, state)
 
 
 def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> tuple[JobState, str]:
@@ -254,20 +252,31 @@ def _result(job: JobKey, state: JobState, reason: str, started: float, operation
     }
 
 
-def following_changes(phases: list[str], job: JobKey, state: JobState) -> list[Change]:
-    """After a success queue the run's next phase; after its last phase, or a failure that is the
-    model's, queue its score job; after anything else skip the rest of the run (incomplete, resumable)."""
-    later = phases[phases.index(job.phase) + 1 :]
-    pending = frozenset({JobState.PENDING})
-    if state is JobState.SUCCEEDED and later:
-        return [Change(JobKey(job.model, job.project, later[0]), JobState.QUEUED, pending)]
-    if not state.terminal:
+def following_changes(run: list[str], job: JobKey, state: JobState) -> list[Change]:
+    """What a job's end sets in motion in its run (`run`: the run's jobs in pipeline order). After a
+    success queue the next job; after a failure that is the model's skip the rest up to the score
+    job, and queue that (a run is scored however it ended for the model); after anything else skip
+    the rest of the run, score job included (incomplete, resumable)."""
+    later = run[run.index(job.phase) + 1 :] if job.phase in run else []  # none: a deleted round's job
+    if not later or not state.terminal:
         return []
-    skip = {"reason": f"{job.phase} ended {state.value}"}
-    changes = [Change(JobKey(job.model, job.project, phase), JobState.SKIPPED, pending, skip) for phase in later]
-    score = JobKey(job.model, job.project, SCORE)
-    if state in (JobState.SUCCEEDED, JobState.MODEL_FAILED):
-        changes.append(Change(score, JobState.QUEUED, pending))
-    else:
-        changes.append(Change(score, JobState.SKIPPED, pending, {"reason": f"run incomplete: {job.phase} {state.value}"}))
+    pending = frozenset({JobState.PENDING})
+    if state is JobState.SUCCEEDED:
+        return [Change(JobKey(job.model, job.project, later[0]), JobState.QUEUED, pending)]
+    changes = []
+    for phase in later:
+        key = JobKey(job.model, job.project, phase)
+        if state is JobState.MODEL_FAILED and phase == SCORE:
+            changes.append(Change(key, JobState.QUEUED, pending))
+        else:
+            changes.append(Change(key, JobState.SKIPPED, pending, {"reason": _skipped(phase, job.phase, state)}))
     return changes
+
+
+def _skipped(phase: str, ended: str, state: JobState) -> str:
+    """Why `phase` never runs: the job `ended` ended in `state`."""
+    if phase == SCORE:
+        return f"run incomplete: {ended} {state.value}"
+    if phase == VERIFY and state is JobState.MODEL_FAILED:
+        return f"no backend: the run ended model_failed at {ended}"
+    return f"{ended} ended {state.value}"

@@ -6,16 +6,19 @@ import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
+from typing import Any
 
 import redis
+from celery import signals
 from celery.exceptions import Reject
 from kombu.exceptions import OperationalError
 
-from farm.queueing import PHASE_TASK, SCORE_TASK
+from farm.queueing import PHASE_TASK, SCORE_TASK, VERIFY_TASK
 from workers.celery_app import app
 from workers.environment import WorkerEnv
 from workers.jobs import run_phase_job
 from workers.score_job import run_score_job
+from workers.verify_job import POSTGRES, run_verify_job
 
 log = logging.getLogger("benchfarm.tasks")
 
@@ -44,6 +47,19 @@ def run_phase(round_id: str, model_id: str, project: str, phase: str) -> str | N
     with _requeued_when_redis_is_away():
         state = run_phase_job(_env(), round_id, model_id, project, phase)
     return state.value if state else None
+
+
+@app.task(name=VERIFY_TASK)
+def verify_run(round_id: str, model_id: str, project: str) -> str | None:
+    with _requeued_when_redis_is_away():
+        state = run_verify_job(_env(), round_id, model_id, project)
+    return state.value if state else None
+
+
+@signals.worker_process_shutdown.connect
+def stop_postgres(**_: Any) -> None:
+    """A pool process ends with os._exit (no atexit): its PostgreSQL, if it started one, stops here."""
+    POSTGRES.stop()
 
 
 @app.task(name=SCORE_TASK)

@@ -145,14 +145,14 @@ def test_the_demo_round_listed_shown_at_80_columns_transcribed_and_deleted(tmp_p
 
     (listed,) = json.loads(_ok(_farm("round", "list", "--json", store=store)))
     assert (listed["round"], listed["state"], listed["models"], listed["projects"]) == (round_id, "complete", 3, 1)
-    assert listed["done"] == listed["jobs"] == 18 and listed["spent_usd"] > 0
+    assert listed["done"] == listed["jobs"] == 21 and listed["spent_usd"] > 0  # 3 runs × (5 phases, verify, score)
 
     status = _ok(_farm("round", "status", round_id, store=store))
     lines = status.splitlines()
     assert max(len(line) for line in lines) <= 80 and "…" not in status, status
     assert next(line for line in lines if line.startswith("project")).split() == ["project", *PIPELINE, "worked"]
     assert lines[lines.index("sim/broken") + 1].split()[:3] == ["todo", "failed", "skipped"]
-    assert NO_WORKER not in status and "worked" in lines[0] and "18/18 jobs" in lines[1]
+    assert NO_WORKER not in status and "worked" in lines[0] and "21/21 jobs" in lines[1]
     # The why names the problem, not only where it is.
     assert "last: validation_failure: 1 problem(s): $.actors: expected a value (required)" in " ".join(status.split())
 

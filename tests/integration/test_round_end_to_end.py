@@ -101,7 +101,7 @@ def test_analyze_database_interface_with_compiler_feedback(
     for phase in ("database", "interface"):
         result = local_store.get_json(learner.phase(phase).result)
         assert result["calls"]["totals"]["outcome:compile_failure"] == 1, phase
-    assert local_store.get_json(learner.phase("database").result)["summary"] == {"fields": 33, "models": 4, "namespaces": 2}
+    assert local_store.get_json(learner.phase("database").result)["summary"] == {"fields": 34, "models": 4, "namespaces": 2}
     tree = {k.removeprefix(learner.tree) for k in local_store.list(learner.tree)}
     assert {"prisma/schema/todos.prisma", "docs/ERD.md", "openapi.json", "src/ApiModule.ts"} <= tree
     score = local_store.get_json(learner.score)
@@ -140,5 +140,6 @@ def test_all_five_phases_with_inlined_tool_schemas(
     submit_round(sim_round("inline", [], models=[model]), local_store, redis_url, sim.base_url)
     wait_complete(ledger, "inline", timeout=180)
     states = {job.phase: rec.state for job, rec in ledger.jobs("inline").items()}
-    assert states == dict.fromkeys(["analyze", "database", "interface", "test", "realize", "score"], JobState.SUCCEEDED)
+    assert states == dict.fromkeys(["analyze", "database", "interface", "test", "realize", "verify", "score"],
+                                   JobState.SUCCEEDED)
     assert local_store.get_json(keys.RunKeys("inline", "sim/clean", "todo").score)["gate"]["passed"]

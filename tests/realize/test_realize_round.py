@@ -36,9 +36,9 @@ def finished(redis_url: str, ledger: Ledger, local_store, sim: SimServer,  # noq
 def test_the_pipeline_ends_three_ways(finished: str, ledger: Ledger, local_store) -> None:  # noqa: ANN001
     states = {(job.model, job.phase): record.state for job, record in ledger.jobs(finished).items()}
     for model in ("sim/clean", "sim/learner"):
-        assert {states[(model, phase)] for phase in (*PHASES, "score")} == {JobState.SUCCEEDED}, model
-    assert [states[("sim/stubborn", phase)] for phase in (*PHASES, "score")] == [JobState.SUCCEEDED] * 4 + [
-        JobState.MODEL_FAILED, JobState.SUCCEEDED]
+        assert {states[(model, phase)] for phase in (*PHASES, "verify", "score")} == {JobState.SUCCEEDED}, model
+    assert [states[("sim/stubborn", phase)] for phase in (*PHASES, "verify", "score")] == [JobState.SUCCEEDED] * 4 + [
+        JobState.MODEL_FAILED, JobState.SKIPPED, JobState.SUCCEEDED]
 
     clean = keys.RunKeys(finished, "sim/clean", "todo")
     score = local_store.get_json(clean.score)
@@ -69,3 +69,8 @@ def test_a_model_failed_realize_hands_its_partial_tree_to_scoring(finished: str,
     assert "src/providers/getTodos.ts" in tree and "src/providers/putMembersMe.ts" not in tree
     score = local_store.get_json(stubborn.score)
     assert score["gate"]["passed"] and score["gate"]["counts"] == {"TS2307": 1}
+    # No backend to boot: its Golden Set is 0, not left out (which would rank it with the clean model).
+    assert not local_store.exists(stubborn.runtime)
+    assert {axis["id"]: axis["score"] for axis in score["axes"]}["golden"] == 0
+    clean = local_store.get_json(keys.RunKeys(finished, "sim/clean", "todo").score)
+    assert score["total"] < clean["total"] - 10

@@ -42,7 +42,7 @@ def _snap(runs: list[dict[str, Any]], *, state: str = "running") -> dict[str, An
     }  # fmt: skip
 
 
-DONE = ["succeeded"] * 5 + ["succeeded"]
+DONE = ["succeeded"] * len(PIPELINE)
 
 
 def _text(renderable: Any, *, width: int = 80, height: int = 25, terminal: bool = False) -> str:
@@ -56,22 +56,23 @@ def _words(text: str) -> str:
 
 
 def test_at_80_columns_nothing_is_cut_and_phases_come_in_pipeline_order() -> None:
-    failed = _run(LONG_MODEL, "shopping", ["succeeded", "model_failed", "skipped", "skipped", "skipped", "succeeded"],
-                  reason="operation x: validation retries exhausted")  # fmt: skip
+    failed = _run(LONG_MODEL, "shopping", ["succeeded", "model_failed", "skipped", "skipped", "skipped", "skipped",
+                                           "succeeded"], reason="operation x: validation retries exhausted")  # fmt: skip
     failed["jobs"]["score"]["reason"] = "total 12 (F)"
-    dead = _run(LONG_MODEL, "todo", ["succeeded", "succeeded", "running", "pending", "pending", "pending"])
+    dead = _run(LONG_MODEL, "todo", ["succeeded", "succeeded", "running", *["pending"] * 4])
     dead["jobs"]["interface"]["stalled"] = True
-    snap = _snap([dead, failed, _run(LONG_BUDGET_MODEL, "todo", ["budget_stopped", "cancelled", *["pending"] * 4])])
+    snap = _snap([dead, failed, _run(LONG_BUDGET_MODEL, "todo", ["budget_stopped", "cancelled", *["pending"] * 5])])
     text = _text(render(snap, fit=False))
 
     assert "…" not in text, text
     assert max(len(line) for line in text.splitlines()) <= 80
     header = next(line for line in text.splitlines() if line.startswith("project"))
-    assert header.split()[1:] == [*PIPELINE, "worked"]  # analyze database interface test realize score
+    assert header.split()[1:] == [*PIPELINE, "worked"]  # analyze database interface test realize verify score
     rows = text.splitlines()
     todo = rows[rows.index(LONG_MODEL) + 1].split()
-    assert todo == ["todo", "ok", "ok", NO_WORKER, "·", "·", "·", duration(754.0)]
-    assert rows[rows.index(LONG_MODEL) + 2].split() == ["shopping", "ok", "failed", "skipped", "skipped", "skipped", "12", "(F)", "12m34s"]
+    assert todo == ["todo", "ok", "ok", NO_WORKER, "·", "·", "·", "·", duration(754.0)]
+    assert rows[rows.index(LONG_MODEL) + 2].split() == ["shopping", "ok", "failed", "skipped", "skipped", "skipped",
+                                                         "skipped", "12", "(F)", "12m34s"]
     assert rows[rows.index(LONG_BUDGET_MODEL) + 1].split()[1:3] == ["budget", "cancelled"]
     assert "ok=succeeded" in text and "failed=model_failed" in text and "budget=budget_stopped" in text
     assert f"{NO_WORKER}=running, no live worker" in _words(text) and "1 job(s) stalled" in text
