@@ -1,4 +1,4 @@
-"""Build a round's leaderboard purely from the store: manifest, phase results and score reports.
+"""Build a round's leaderboard purely from the store: manifest, phase results, score and runtime reports.
 
 Runs are enumerated from the manifest (models × projects), never by listing directories: model
 ids contain slashes and are nested path segments in the store.
@@ -14,6 +14,7 @@ from statistics import fmean
 from farm import keys
 from farm.leaderboard.fmt import KIND_LABEL
 from farm.leaderboard.model import (
+    RATE_DIGITS,
     SCORE_DIGITS,
     Fcsr,
     Leaderboard,
@@ -30,6 +31,7 @@ from farm.manifest import Manifest
 from farm.spec import ROUND_ID, ModelSpec
 from farm.store import Store
 from scoring import profiles
+from scoring.axes.golden import CATEGORY_WEIGHTS
 from scoring.report import grade
 
 
@@ -57,6 +59,17 @@ def _axis_mean(scores: list[RunScore], axis: str) -> float | None:
     values = [score.axes[axis] if score.gate_passed else 0
               for score in scores if axis in score.axes or not score.gate_passed]
     return round(fmean(values), SCORE_DIGITS) if values else None
+
+
+def _golden_rates(runs: list[RunEntry]) -> list[float]:
+    """Each verified run's Golden Set pass rate: a backend that failed counts 0, an unverified run not at all."""
+    return [rate for run in runs if run.runtime is not None and (rate := run.runtime.golden_rate) is not None]
+
+
+def _golden_categories(runs: list[RunEntry]) -> list[str]:
+    """The categories the verified runs played: the Golden Set axis' order, then any other by name."""
+    present = {category for run in runs if run.runtime is not None for category in run.runtime.golden.by_category}
+    return [c for c in CATEGORY_WEIGHTS if c in present] + sorted(present - CATEGORY_WEIGHTS.keys())
 
 
 def _info(model: ModelSpec, manifest: Manifest, runs: list[RunEntry]) -> ModelInfo:
@@ -87,6 +100,7 @@ def _model_entry(model: ModelSpec, manifest: Manifest, runs: list[RunEntry], axe
     scores = [run.score for run in runs if run.score is not None]
     total = round(fmean(score.total for score in scores), SCORE_DIGITS) if scores else None
     means = {axis: _axis_mean(scores, axis) for axis in axes}
+    golden = _golden_rates(runs)
     return ModelEntry(
         rank=None,
         unranked_because=_unranked_because(runs),
@@ -97,6 +111,8 @@ def _model_entry(model: ModelSpec, manifest: Manifest, runs: list[RunEntry], axe
         axes={axis: mean for axis, mean in means.items() if mean is not None},
         usage=Usage.total([run.usage for run in scored]),
         fcsr=Fcsr.total([run.fcsr for run in scored]),
+        golden_pass_rate=round(fmean(golden), RATE_DIGITS) if golden else None,
+        golden_runs=len(golden),
         runs=runs,
     )
 
@@ -142,5 +158,6 @@ def build_leaderboard(store: Store, round_id: str) -> Leaderboard:
         phases=phases,
         projects=projects,
         axes=axes,
+        golden_categories=_golden_categories([run for model_runs in runs.values() for run in model_runs]),
         models=_ranked(entries),
     )

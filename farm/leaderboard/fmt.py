@@ -2,11 +2,22 @@
 
 from __future__ import annotations
 
-from farm.leaderboard.model import Incomplete, Leaderboard, ModelInfo, PhaseEntry, PhaseState, RunEntry
+from farm.leaderboard.model import (
+    Count,
+    Incomplete,
+    Leaderboard,
+    ModelEntry,
+    ModelInfo,
+    PhaseEntry,
+    PhaseState,
+    RunEntry,
+    RunRuntime,
+)
 
 DASH = "—"
 INCOMPLETE = "incomplete"
 UNRANKED = "unranked"
+NOT_VERIFIED = "not verified"
 
 KIND_LABEL = {"infra": "infra", "budget": "budget", "not_finished": "not finished"}
 
@@ -66,6 +77,53 @@ def run_details(run: RunEntry) -> str:
     return " · ".join((plural(run.attempts, "call"), duration(run.duration_s), usd(run.usage.cost_usd)))
 
 
+def passed(count: Count | None) -> str:
+    """'27/33 · 81.8%': the count, so a rate over 3 scenarios does not read like one over 30."""
+    if count is None or not count.total:
+        return DASH
+    return f"{count.passed}/{count.total} · {rate(count.passed / count.total)}"
+
+
+def boots(runtime: RunRuntime | None) -> str:
+    """yes / no, or — when the run was not verified or the farm could not take it as far as booting."""
+    if runtime is None or runtime.boots is None:
+        return DASH
+    return "yes" if runtime.boots else "no"
+
+
+def runtime_state(runtime: RunRuntime | None) -> str:
+    """The verify's verdict, for styling: ok, failed (the model's code), infra (the farm's), not_verified."""
+    if runtime is None:
+        return "not_verified"
+    if runtime.model_failed:
+        return "failed"
+    return "infra" if runtime.reason else "ok"
+
+
+def golden(runtime: RunRuntime | None) -> str:
+    """A run's Golden Set result: scenarios passed; 0.0% for a backend that failed before any ran; not
+    verified when none ran for the farm's reasons (or no runtime.json)."""
+    if runtime is not None and runtime.golden.total:
+        return passed(runtime.golden)
+    value = runtime.golden_rate if runtime is not None else None
+    return NOT_VERIFIED if value is None else rate(value)
+
+
+def runtime_cells(runtime: RunRuntime | None, categories: list[str]) -> list[str]:
+    """A run's row of the runtime table: boots, golden overall, golden per category, e2e."""
+    if runtime is None:
+        return [boots(None), NOT_VERIFIED, *[DASH] * len(categories), DASH]
+    return [boots(runtime), golden(runtime), *(passed(runtime.golden.by_category.get(c)) for c in categories),
+            passed(runtime.e2e)]
+
+
+def golden_rate(entry: ModelEntry) -> str:
+    """A model's mean Golden Set pass rate over its verified runs."""
+    if entry.golden_pass_rate is None:
+        return NOT_VERIFIED
+    return f"{rate(entry.golden_pass_rate)} ({plural(entry.golden_runs, 'run')})"
+
+
 def signed(delta: float | None, digits: int = 1) -> str:
     if delta is None:
         return DASH
@@ -84,6 +142,16 @@ def phase_cell(entry: PhaseEntry) -> str:
     if entry.state is PhaseState.MODEL_FAILED:
         return "model failed"
     return KIND_LABEL.get(entry.state.value, entry.state.value.replace("_", " "))
+
+
+RUNTIME_NOTE = (
+    "Runtime: farm verify built each generated backend, booted it on a fresh PostgreSQL and played the "
+    "project's Golden Set scenarios and its own e2e tests against it, contained (runtime.json). Boots: no when "
+    "the model's code did not build or boot (runtime_failed, with the reason); — when the farm could not verify "
+    "it (infra), which never counts against the model. Golden: scenarios passed, overall and by category; "
+    "scenarios that need seeded accounts are skipped and left out. A model's golden rate is the mean over its "
+    "verified runs, a backend that failed counting 0; a run without runtime.json is not verified, never a 0."
+)
 
 
 def how_to_read(board: Leaderboard) -> list[str]:
@@ -107,4 +175,5 @@ def how_to_read(board: Leaderboard) -> list[str]:
         "endpoint named them.",
         "Axis means: a run whose compilation gate failed counts 0 on every axis; an axis the scorer did not "
         "run (golden) is left out.",
-    ]
+    ] + ([RUNTIME_NOTE] if board.verified else [])
+

@@ -24,5 +24,8 @@ def _bar_width(value: float | None, scale: float = 1.0) -> str:
 
 
 def render_html(board: Leaderboard) -> str:
-    incomplete = [(entry.model, run) for entry in board.models for run in entry.runs if run.incomplete is not None]
-    return _ENV.get_template("leaderboard.html").render(board=board, fmt=fmt, pct=_bar_width, incomplete=incomplete)
+    runs = [(entry.model, run) for entry in board.models for run in entry.runs]
+    incomplete = [(model, run) for model, run in runs if run.incomplete is not None]
+    runtime_reasons = [(model, run) for model, run in runs if run.runtime is not None and run.runtime.reason]
+    return _ENV.get_template("leaderboard.html").render(board=board, fmt=fmt, pct=_bar_width, incomplete=incomplete,
+                                                        runtime_reasons=runtime_reasons)

@@ -36,12 +36,13 @@ def render_markdown(board: Leaderboard) -> str:
     if board.description:
         lines += [board.description, ""]
     lines += [" · ".join(meta), "", "## Ranking", ""]
+    golden = ["Golden"] if board.verified else []
     lines += _table(
-        ["#", "Model", "Total", "Grade", *board.projects, "Cost", "Tokens in / cached / out / reasoning",
+        ["#", "Model", "Total", "Grade", *board.projects, *golden, "Cost", "Tokens in / cached / out / reasoning",
          "FCSR 1st", "FCSR retries"],
-        "rlrc" + "c" * len(board.projects) + "rrrr",
+        "rlrc" + "c" * len(board.projects) + "r" * len(golden) + "rrrr",
         ([fmt.rank(e.rank), _model(e), fmt.score(e.total), e.grade or fmt.DASH, *(_run(e.run(p)) for p in board.projects),
-          fmt.usd(e.usage.cost_usd),
+          *([fmt.golden_rate(e)] if golden else []), fmt.usd(e.usage.cost_usd),
           " / ".join(fmt.tokens(n) for n in (e.usage.input_tokens, e.usage.cached_tokens, e.usage.output_tokens,
                                              e.usage.reasoning_tokens)),
           fmt.rate(e.fcsr.first_attempt_rate), fmt.rate(e.fcsr.after_retries_rate)] for e in board.models),
@@ -58,6 +59,16 @@ def render_markdown(board: Leaderboard) -> str:
     lines += _table(["Model", "Project", *board.phases, "Calls · time · cost"], "ll" + "l" * len(board.phases) + "r",
                     ([f"`{e.model}`", run.project, *(fmt.phase_cell(p) for p in run.phases), fmt.run_details(run)]
                      for e in board.models for run in e.runs))
+    if board.verified:
+        lines += ["", "## Runtime: each backend built, booted and tested live", ""]
+        lines += _table(["Model", "Project", "Boots", "Golden", *board.golden_categories, "E2E"],
+                        "llcr" + "r" * len(board.golden_categories) + "r",
+                        ([f"`{e.model}`", run.project, *fmt.runtime_cells(run.runtime, board.golden_categories)]
+                         for e in board.models for run in e.runs))
+        reasons = [f"- `{e.model}` × {run.project}: {run.runtime.reason}"
+                   for e in board.models for run in e.runs if run.runtime is not None and run.runtime.reason]
+        if reasons:
+            lines += ["", "## Runtime: why a verify failed", "", *reasons]
     incomplete = [f"- `{e.model}` × {run.project}: {fmt.incomplete(run.incomplete)}"
                   for e in board.models for run in e.runs if run.incomplete is not None]
     if incomplete:

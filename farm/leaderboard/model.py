@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
+from runtime.report import RUNTIME_FAILED
+
 # Model totals and axis means keep two decimals, rates four, costs six: enough to rank, and the
 # JSON stays byte-stable (no float noise from summation order).
 SCORE_DIGITS = 2
@@ -115,11 +117,44 @@ class RunScore(Record):
     scorer_version: str
 
 
+class Count(Record):
+    """Passed of total; the renderers derive the rate (a total of 0 has none)."""
+
+    passed: int
+    total: int
+
+
+class GoldenCount(Count):
+    by_category: dict[str, Count]
+
+
+class RunRuntime(Record):
+    """What `farm verify` found of the run's backend, from its runtime.json."""
+
+    boots: bool | None  # None: the farm could not get it to the point of booting (reason says why)
+    golden: GoldenCount  # scenarios played; skipped ones (need seeded accounts) left out
+    e2e: Count  # the project's own e2e tests
+    reason: str | None  # "runtime_failed: …" (the model's code) or "infra: …" (the farm's)
+
+    @property
+    def model_failed(self) -> bool:
+        return (self.reason or "").startswith(f"{RUNTIME_FAILED}:")
+
+    @property
+    def golden_rate(self) -> float | None:
+        """The share of scenarios passed; 0 for a backend that failed before any was played; None when
+        none was played for another reason (the farm's fault, no suite): left out, never a 0."""
+        if self.golden.total:
+            return self.golden.passed / self.golden.total
+        return 0.0 if self.model_failed else None
+
+
 class RunEntry(Record):
     project: str
     phases: list[PhaseEntry]
     incomplete: Incomplete | None
     score: RunScore | None  # None exactly when incomplete
+    runtime: RunRuntime | None  # None: not verified (no runtime.json), which never counts as a 0
     usage: Usage
     fcsr: Fcsr
     attempts: int  # LLM calls of its finished phases, retries and transport failures included
@@ -154,6 +189,8 @@ class ModelEntry(Record):
     axes: dict[str, float]
     usage: Usage  # over scored runs: the same work the total describes
     fcsr: Fcsr  # over scored runs
+    golden_pass_rate: float | None  # mean of its runs' `golden_rate`; None when no run has one
+    golden_runs: int  # the runs that mean covers
     runs: list[RunEntry]
 
     @computed_field  # type: ignore[prop-decorator]
@@ -176,11 +213,17 @@ class Leaderboard(Record):
     phases: list[str]
     projects: list[str]
     axes: list[str]  # axes present in the round, in the profile's order
+    golden_categories: list[str]  # Golden Set categories of the round's verified runs, in the axis' order
     models: list[ModelEntry]
 
     @property
     def date(self) -> str:
         return self.created_at[:10]
+
+    @property
+    def verified(self) -> bool:
+        """Whether any run was verified live: rounds from before `farm verify` show no runtime at all."""
+        return any(run.runtime is not None for entry in self.models for run in entry.runs)
 
     def model(self, model_id: str) -> ModelEntry:
         return next(entry for entry in self.models if entry.model == model_id)

@@ -1,4 +1,5 @@
-"""One run read back from the store: its phases, why it is incomplete if it is, and its score.
+"""One run read back from the store: its phases, why it is incomplete if it is, its score, and what
+`farm verify` found of its backend (`runtime.json`, beside `score.json`).
 
 Only the store is read, never the ledger, so a leaderboard can be rebuilt long after the round's
 Redis is gone. A phase is done when its result record exists (written last). A phase without one
@@ -14,9 +15,22 @@ import orjson
 from pydantic import BaseModel, ConfigDict
 
 from farm import keys
-from farm.leaderboard.model import Fcsr, Incomplete, IncompleteKind, PhaseEntry, PhaseState, RunEntry, RunScore, Usage
+from farm.leaderboard.model import (
+    Count,
+    Fcsr,
+    GoldenCount,
+    Incomplete,
+    IncompleteKind,
+    PhaseEntry,
+    PhaseState,
+    RunEntry,
+    RunRuntime,
+    RunScore,
+    Usage,
+)
 from farm.leaderboard.reading import LeaderboardError, read_json, where
 from farm.store import NotInStore, Store
+from runtime.report import RUNTIME_FAILED, RuntimeReport
 from scoring.report import ScoreReport
 
 # Attempt outcomes are a function-call result or "transport:<fault>" (workers.calls.summarize):
@@ -129,6 +143,7 @@ def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], profile: s
         phases=entries,
         incomplete=incomplete,
         score=score,
+        runtime=_read_runtime(store, run_keys.runtime) or _no_backend(entries, score),
         usage=Usage.total([r.usage() for r in results]),
         fcsr=Fcsr.total([r.fcsr() for r in results]),
         attempts=sum(r.calls.attempts for r in results),
@@ -159,3 +174,30 @@ def _read_score(store: Store, key: str, profile: str) -> RunScore | None:
                                f"but the round's manifest says {profile!r}")
     return RunScore(total=report.total, grade=report.grade, gate_passed=report.gate.passed,
                     axes={axis.id: axis.score for axis in report.axes}, scorer_version=report.scorer_version)
+
+
+def _no_backend(phases: list[PhaseEntry], score: RunScore | None) -> RunRuntime | None:
+    """A run the model failed before it had a backend, scored with its Golden Set at 0 (the score job
+    does that when the project has a suite): shown and averaged as a backend that does not boot."""
+    failed = next((entry.phase for entry in phases if entry.state is PhaseState.MODEL_FAILED), None)
+    if failed is None or score is None or "golden" not in score.axes:
+        return None
+    return RunRuntime(boots=False, golden=GoldenCount(passed=0, total=0, by_category={}), e2e=Count(passed=0, total=0),
+                      reason=f"{RUNTIME_FAILED}: no backend: the run ended model_failed at {failed}")
+
+
+def _read_runtime(store: Store, key: str) -> RunRuntime | None:
+    """The counts and verdict of a runtime.json; its evidence (steps, scenarios) stays in the store."""
+    report = read_json(store, key, RuntimeReport, "runtime report")
+    if report is None:
+        return None
+    golden = report.golden
+    return RunRuntime(
+        # A verify the farm could not take as far as booting says nothing of whether the backend boots.
+        boots=None if report.infra_failed and not report.boots else report.boots,
+        golden=GoldenCount(passed=golden.passed, total=golden.total,
+                           by_category={category: Count(passed=count.passed, total=count.total)
+                                        for category, count in golden.by_category.items()}),
+        e2e=Count(passed=report.e2e.passed, total=report.e2e.total),
+        reason=report.reason,
+    )

@@ -14,6 +14,7 @@ GRADE_STYLE = {"A": "bold green", "B": "green", "C": "yellow", "D": "dark_orange
 PHASE_STYLE = {PhaseState.SUCCEEDED: "", PhaseState.MODEL_FAILED: "red", PhaseState.SKIPPED: "dim",
                PhaseState.INFRA: "magenta", PhaseState.BUDGET: "magenta", PhaseState.NOT_FINISHED: "yellow",
                PhaseState.PENDING: "dim"}
+RUNTIME_STYLE = {"ok": "green", "failed": "red", "infra": "magenta", "not_verified": "dim"}
 
 
 def _grade(value: str) -> Text:
@@ -38,6 +39,8 @@ def render_leaderboard(board: Leaderboard) -> RenderableType:
     ranking.add_column("total", justify="right")
     for project in board.projects:
         ranking.add_column(project, justify="center")
+    if board.verified:
+        ranking.add_column("golden", justify="right")
     ranking.add_column("cost", justify="right")
     ranking.add_column("tokens in / cached / out / reasoning", justify="right")
     ranking.add_column("FCSR\n1st / retries", justify="right")
@@ -51,6 +54,7 @@ def render_leaderboard(board: Leaderboard) -> RenderableType:
             fmt.rank(entry.rank), model,
             Text(fmt.DASH, style="dim") if entry.grade is None else Text.assemble(fmt.score(entry.total), " ", _grade(entry.grade)),
             *(_run_cell(entry.run(project)) for project in board.projects),
+            *([fmt.golden_rate(entry)] if board.verified else []),
             fmt.usd(usage.cost_usd),
             " / ".join(fmt.tokens(n) for n in (usage.input_tokens, usage.cached_tokens, usage.output_tokens,
                                                usage.reasoning_tokens)),
@@ -82,11 +86,29 @@ def render_leaderboard(board: Leaderboard) -> RenderableType:
                            *(Text(fmt.phase_cell(p), style=PHASE_STYLE[p.state]) for p in run.phases),
                            fmt.run_details(run))
     parts.append(phases)
+    if board.verified:
+        parts.append(_runtime_table(board))
     for entry in board.models:
         for run in entry.runs:
             if run.incomplete is not None:
                 parts.append(Text(f"{entry.model} × {run.project}: {fmt.incomplete(run.incomplete)}", style="yellow"))
+            if run.runtime is not None and run.runtime.reason:
+                parts.append(Text(f"{entry.model} × {run.project}: {run.runtime.reason}",
+                                  style=RUNTIME_STYLE[fmt.runtime_state(run.runtime)]))
     return Group(*parts)
+
+
+def _runtime_table(board: Leaderboard) -> Table:
+    """Per run: does the backend boot, its Golden Set scenarios passed (overall, by category), its e2e tests."""
+    table = Table(title="Runtime: each backend built, booted and tested live (farm verify)", title_style="bold")
+    for column in ("model", "project", "boots", "golden", *board.golden_categories, "e2e"):
+        table.add_column(column, justify="left" if column in ("model", "project") else "right")
+    for entry in board.models:
+        for run in entry.runs:
+            boots, *rest = fmt.runtime_cells(run.runtime, board.golden_categories)
+            table.add_row(entry.model, run.project, Text(boots, style=RUNTIME_STYLE[fmt.runtime_state(run.runtime)]),
+                          *rest)
+    return table
 
 
 def _change(delta: float | None, digits: int = 1, *, lower_is_better: bool = False, unit: str = "") -> Text:

@@ -1,7 +1,10 @@
-"""Round stores written the way a real round leaves them: manifest, phase results, calls, score reports.
+"""Round stores written the way a real round leaves them: manifest, phase results, calls, score and
+runtime reports.
 
 The manifest comes from `build_manifest(parse_round(...))`, the calls summaries from the workers'
-own `summarize`, score reports are `scoring.ScoreReport` JSON (one from the real scorer).
+own `summarize`, score reports are `scoring.ScoreReport` JSON (one from the real scorer), runtime
+reports `runtime.report.RuntimeReport` JSON with the Golden counts made by `Golden.of` from the
+played scenarios, as `farm verify` makes them.
 """
 
 from __future__ import annotations
@@ -16,6 +19,8 @@ from farm.conformance import Conformance
 from farm.manifest import Manifest, build_manifest
 from farm.roundfile import parse_round
 from farm.store import Store
+from runtime.report import RUNTIME_FAILED, E2e, Fault, Golden, RuntimeReport, Step
+from runtime.scenarios.result import ConformanceTally, ScenarioResult, SuiteResult, Tally
 from scoring import score_tree
 from scoring.profiles import DEFAULT as PROFILE
 from scoring.report import AxisReport, GateReport, PenaltyReport, ScoreReport, grade
@@ -121,3 +126,43 @@ def real_todo_report() -> ScoreReport:
 
 def write_score(store: Store, round_id: str, model: str, project: str, report: ScoreReport) -> None:
     store.put_text(keys.RunKeys(round_id, model, project).score, report.to_json())
+
+
+VERIFY_STEPS = ["install", "generate", "apply_schema", "build", "boot", "scenarios", "e2e"]
+
+
+def booted(suite: str, played: dict[str, tuple[int, int]], e2e: tuple[int, int], skipped: int = 0,
+           crashed: str | None = None) -> RuntimeReport:
+    """A backend that booted. `played`: category -> (passed, failed) scenarios; `skipped` more needed seeded
+    accounts; `e2e`: (passed, total) of its own tests; `crashed`: why the server ended while tested."""
+    scenarios = [ScenarioResult(id=f"{suite}-{category}-{i}", category=category, intent="a requirement", cites=[],
+                                verdict="passed" if i < passed else "failed")
+                 for category, (passed, failed) in played.items() for i in range(passed + failed)]
+    scenarios += [ScenarioResult(id=f"{suite}-seeded-{i}", category="workflow", intent="needs an account", cites=[],
+                                 verdict="skipped") for i in range(skipped)]
+    totals, by_category = Tally(), dict[str, Tally]()
+    for scenario in scenarios:
+        totals.add(scenario.verdict)
+        by_category.setdefault(scenario.category, Tally()).add(scenario.verdict)
+    result = SuiteResult(suite=suite, base_url="http://127.0.0.1:3000", seconds=12.0, endpoints={}, totals=totals,
+                         by_category=by_category, conformance=ConformanceTally(), scenarios=scenarios)
+    failed_tests = [f"test_api_{i}" for i in range(e2e[1] - e2e[0])]
+    return RuntimeReport(
+        boots=True, golden=Golden.of(result), e2e=E2e(passed=e2e[0], total=e2e[1], failed=failed_tests),
+        reason=f"{RUNTIME_FAILED}: the server ended while tested: {crashed}" if crashed else None,
+        fault="model" if crashed else None, isolation="netns", seconds=30.0,
+        steps=[Step(step=step, ok=True, seconds=1.0) for step in VERIFY_STEPS], scenarios=scenarios)
+
+
+def not_booted(suite: str, step: str, why: str, fault: Fault = "model") -> RuntimeReport:
+    """A verify that ended at `step`: the model's code (`runtime_failed`) or the farm (`infra`)."""
+    steps = [Step(step=done, ok=True, seconds=1.0) for done in VERIFY_STEPS[:VERIFY_STEPS.index(step)]]
+    steps.append(Step(step=step, ok=False, seconds=1.0, fault=fault, reason=why, log="the end of its log"))
+    label = RUNTIME_FAILED if fault == "model" else "infra"
+    return RuntimeReport(boots=False, golden=Golden(suite=suite), e2e=E2e(), reason=f"{label}: {step}: {why}",
+                         fault=fault, isolation="netns", seconds=5.0, steps=steps)
+
+
+def write_runtime(store: Store, round_id: str, model: str, project: str, report: RuntimeReport) -> None:
+    """runtime.json beside score.json, as the verify job stores it."""
+    store.put_text(keys.RunKeys(round_id, model, project).runtime, report.model_dump_json(indent=1))

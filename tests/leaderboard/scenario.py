@@ -5,11 +5,14 @@ from __future__ import annotations
 from farm.store import Store
 from tests.leaderboard.roundstore import (
     Calls,
+    booted,
     hand_report,
+    not_booted,
     ok_calls,
     real_todo_report,
     write_manifest,
     write_result,
+    write_runtime,
     write_score,
     write_unfinished,
 )
@@ -33,6 +36,15 @@ def axes(doc: int, req: int, tests: int, logic: int, api: int) -> dict[str, int]
 
 
 NANO_REDDIT_AXES = axes(60, 90, 70, 80, 90)
+# What `farm verify` found (runtime.json): NANO's backends boot (todo 27/33; reddit 9/13, 25 more
+# skipped for want of a seeded veteran account); QWEN's todo does not build. LOCAL's reddit holds an
+# infra report: the verify job stores none, but one copied from `farm verify --json` must not count
+# against the model either.
+NANO_TODO_RUNTIME = booted("todo", {"auth": (3, 0), "crud": (7, 0), "query": (7, 0), "negative": (6, 4),
+                                    "workflow": (4, 2)}, e2e=(16, 16))
+NANO_REDDIT_RUNTIME = booted("reddit", {"auth": (3, 1), "crud": (2, 0), "negative": (4, 3)}, e2e=(10, 12), skipped=25)
+QWEN_TODO_RUNTIME = not_booted("todo", "build", "the code does not compile")
+LOCAL_REDDIT_RUNTIME = not_booted("reddit", "install", "npm registry unreachable", fault="infra")
 
 
 def _succeeded_run(store: Store, round_id: str, model: str, project: str, cost: float, provider: str | None = None) -> None:
@@ -42,7 +54,9 @@ def _succeeded_run(store: Store, round_id: str, model: str, project: str, cost: 
 
 def write_later(store: Store) -> None:
     """2026-12: NANO and QWEN tie at 85.0 (QWEN cheaper); DEEPSEEK failed todo, reddit hit an infra failure;
-    LOCAL was stopped by the budget on todo and awaits its score on reddit. Only NANO and QWEN are ranked."""
+    LOCAL was stopped by the budget on todo and awaits its score on reddit. Only NANO and QWEN are ranked.
+    Verified live: both NANO runs, QWEN's todo (runtime_failed), LOCAL's reddit (the farm could not: infra);
+    QWEN's reddit is not verified, nor are the runs of DEEPSEEK and LOCAL's todo, which never reached it."""
     write_manifest(store, LATER, [NANO, QWEN, DEEPSEEK, LOCAL], PROJECTS, PHASES, "December round")
     # NANO todo: the real scorer on the AutoBe todo fixture; its reddit score makes the mean exactly 85.
     # Its database phase needed retries on two of four operations (a 429 before an answer is no retry).
@@ -68,6 +82,9 @@ def write_later(store: Store) -> None:
                      Calls(cost=0.0).op("op-0", "success").op("op-1", "transport:payment_required"), "budget_stopped",
                      "operation op-1: the provider refused payment (402)")
     _succeeded_run(store, LATER, LOCAL, "reddit", 0.0)
+    for model, project, report in ((NANO, "todo", NANO_TODO_RUNTIME), (NANO, "reddit", NANO_REDDIT_RUNTIME),
+                                   (QWEN, "todo", QWEN_TODO_RUNTIME), (LOCAL, "reddit", LOCAL_REDDIT_RUNTIME)):
+        write_runtime(store, LATER, model, project, report)
 
 
 def write_earlier(store: Store) -> None:

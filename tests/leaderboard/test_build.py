@@ -15,17 +15,20 @@ from farm.store import LocalStore
 from tests.leaderboard.roundstore import (
     LOCAL_SERVED_NAME,
     Calls,
+    booted,
     hand_report,
     ok_calls,
     real_todo_report,
     write_manifest,
     write_result,
+    write_runtime,
     write_score,
     write_unfinished,
 )
 from tests.leaderboard.scenario import (
     ANALYZED,
     DEEPSEEK,
+    EARLIER,
     LATER,
     LOCAL,
     MODELLED,
@@ -188,6 +191,58 @@ def test_an_incomplete_run_is_not_scored_even_with_a_stale_score(tmp_path: Path)
     assert build_leaderboard(store, "r").model("m/x").total is None
 
 
+def test_each_run_carries_what_farm_verify_found(store: LocalStore) -> None:
+    board = build_leaderboard(store, LATER)
+    todo = board.model(NANO).run("todo").runtime
+    assert (todo.boots, todo.golden.passed, todo.golden.total, todo.e2e.passed, todo.e2e.total, todo.reason) == (
+        True, 27, 33, 16, 16, None)
+    assert {c: (n.passed, n.total) for c, n in todo.golden.by_category.items()} == {
+        "auth": (3, 3), "crud": (7, 7), "query": (7, 7), "negative": (6, 10), "workflow": (4, 6)}
+    reddit = board.model(NANO).run("reddit").runtime  # 25 scenarios skipped for want of a seeded account: left out
+    assert (reddit.golden.passed, reddit.golden.total, reddit.e2e.passed, reddit.e2e.total) == (9, 13, 10, 12)
+    failed = board.model(QWEN).run("todo").runtime  # its code does not build: the model's failure, scored 0
+    assert (failed.boots, failed.model_failed, failed.golden_rate) == (False, True, 0.0)
+    assert failed.reason == "runtime_failed: build: the code does not compile"
+    # The farm could not install its dependencies: whether it boots is unknown, and it is left out.
+    infra = board.model(LOCAL).run("reddit").runtime
+    assert (infra.boots, infra.model_failed, infra.golden_rate, infra.reason) == (
+        None, False, None, "infra: install: npm registry unreachable")
+    # No runtime.json: not verified (QWEN's reddit; runs that never reached the verify), never a 0.
+    assert [(e.model, r.project) for e in board.models for r in e.runs if r.runtime is None] == [
+        (QWEN, "reddit"), (DEEPSEEK, "todo"), (DEEPSEEK, "reddit"), (LOCAL, "todo")]
+    assert board.golden_categories == ["auth", "crud", "query", "negative", "workflow"]  # the Golden axis' order
+    assert board.verified
+
+
+def test_a_models_golden_rate_is_the_mean_over_its_verified_runs(store: LocalStore) -> None:
+    board = build_leaderboard(store, LATER)
+    # Each run weighs the same, whatever its number of scenarios (27/33 and 9/13, not 36/46).
+    assert (board.model(NANO).golden_pass_rate, board.model(NANO).golden_runs) == (round((27 / 33 + 9 / 13) / 2, 4), 2)
+    assert (board.model(QWEN).golden_pass_rate, board.model(QWEN).golden_runs) == (0.0, 1)  # reddit not verified
+    assert (board.model(DEEPSEEK).golden_pass_rate, board.model(DEEPSEEK).golden_runs) == (None, 0)
+    assert (board.model(LOCAL).golden_pass_rate, board.model(LOCAL).golden_runs) == (None, 0)  # infra: left out
+
+
+def test_a_server_that_crashed_while_tested_failed_on_what_it_answered(tmp_path: Path) -> None:
+    store = LocalStore(tmp_path)
+    write_manifest(store, "r", ["m/x"], ["todo"], ["analyze"])
+    write_result(store, "r", "m/x", "todo", "analyze", ok_calls(), ANALYZED)
+    write_runtime(store, "r", "m/x", "todo", booted("todo", {"auth": (3, 0), "crud": (1, 6)}, e2e=(0, 0),
+                                                    crashed="killed by signal 9"))
+    entry = build_leaderboard(store, "r").model("m/x")
+    runtime = entry.run("todo").runtime
+    assert (runtime.boots, runtime.model_failed) == (True, True)
+    assert runtime.reason == "runtime_failed: the server ended while tested: killed by signal 9"
+    assert entry.golden_pass_rate == 0.4  # 4 of 10 passed before it died; the rest count as failed
+    assert entry.run("todo").incomplete is not None  # verified, but not yet scored: the two are apart
+
+
+def test_a_round_from_before_farm_verify_shows_no_runtime(store: LocalStore) -> None:
+    board = build_leaderboard(store, EARLIER)
+    assert not board.verified and board.golden_categories == []
+    assert all(e.golden_pass_rate is None and e.golden_runs == 0 for e in board.models)
+
+
 def test_unknown_round_is_named(store: LocalStore) -> None:
     with pytest.raises(LeaderboardError, match="no round '2031-01'.*rounds/2031-01/manifest.json"):
         build_leaderboard(store, "2031-01")
@@ -203,6 +258,8 @@ def test_unknown_round_is_named(store: LocalStore) -> None:
         (keys.RunKeys(LATER, QWEN, "todo").phase("analyze").result,
          '{"outcome": "exploded", "calls": {}}', r"todo/analyze/result.json: not a valid phase result \(outcome: "),
         (keys.manifest(LATER), '{"round": "2026-12"}', r"rounds/2026-12/manifest.json: not a valid manifest"),
+        (keys.RunKeys(LATER, NANO, "reddit").runtime, '{"boots": "maybe", "golden": {}, "e2e": {}}',
+         r"gpt-5.4-nano/reddit/runtime.json: not a valid runtime report \(boots: "),
     ],
 )
 def test_broken_files_are_named(store: LocalStore, key: str, text: str, message: str) -> None:
@@ -230,3 +287,27 @@ def test_a_round_frozen_before_profiles_builds_under_its_weight_set(store: Local
     board = build_leaderboard(store, LATER)
     assert (board.profile, board.axis_weights["api"]) == ("autobe-2026.04", 7)
     assert [(e.rank, e.model) for e in board.models] == [(1, QWEN), (2, NANO), (None, DEEPSEEK), (None, LOCAL)]
+
+
+def test_a_run_the_model_failed_before_it_had_a_backend_counts_as_one_that_does_not_boot(tmp_path: Path) -> None:
+    """The score job gives it a Golden Set of 0 (its verify was skipped): the leaderboard agrees."""
+    store = LocalStore(tmp_path)
+    write_manifest(store, "r", ["m/x"], ["todo"], ["analyze", "database"])
+    write_result(store, "r", "m/x", "todo", "analyze", ok_calls(), ANALYZED)
+    write_result(store, "r", "m/x", "todo", "database", ok_calls(), {}, outcome="model_failed", reason="gave up")
+    write_score(store, "r", "m/x", "todo", hand_report(61, {**axes(80, 80, 80, 80, 80), "golden": 0}))
+    entry = build_leaderboard(store, "r").model("m/x")
+    runtime = entry.run("todo").runtime
+    assert (runtime.boots, runtime.model_failed, runtime.golden_rate) == (False, True, 0.0)
+    assert runtime.reason == "runtime_failed: no backend: the run ended model_failed at database"
+    assert (entry.golden_pass_rate, entry.golden_runs) == (0.0, 1)
+
+
+def test_a_model_failed_run_scored_without_a_golden_set_shows_no_runtime(tmp_path: Path) -> None:
+    """A round from before verify (or a project without a suite): no Golden axis, nothing shown."""
+    store = LocalStore(tmp_path)
+    write_manifest(store, "r", ["m/x"], ["todo"], ["analyze", "database"])
+    write_result(store, "r", "m/x", "todo", "analyze", ok_calls(), ANALYZED)
+    write_result(store, "r", "m/x", "todo", "database", ok_calls(), {}, outcome="model_failed", reason="gave up")
+    write_score(store, "r", "m/x", "todo", hand_report(61, axes(80, 80, 80, 80, 80)))
+    assert build_leaderboard(store, "r").model("m/x").run("todo").runtime is None

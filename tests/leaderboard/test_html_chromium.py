@@ -88,3 +88,28 @@ def test_dumped_dom_shows_models_totals_and_incomplete_runs(page: tuple[Path, st
     assert "4 models" in dom and "2 projects: todo, reddit" in dom
     assert re.search(rf'<td class="model">{re.escape(LOCAL)}</td><td class="model">qwen3-coder-30b-a3b</td>', dom)
 
+
+
+def test_dumped_dom_shows_each_backend_live_and_why_it_failed_on_hover(page: tuple[Path, str], tmp_path: Path) -> None:
+    html, _ = page
+    run = chromium(["--dump-dom", html.as_uri()], tmp_path / "profile")
+    assert run.returncode == 0, run.stderr[-2000:]
+    dom = run.stdout
+    golden = re.findall(r'<td class="golden"><span class="val">([^<]+)</span>', dom)
+    assert golden == ["0.0% (1 run)", "75.5% (2 runs)", "not verified", "not verified"]  # in ranking order
+    table = dom[dom.index('<table class="runtime">'):]
+    table = table[:table.index("</table>")]
+    headers = re.findall(r"<th[^>]*>([^<]+)</th>", table)
+    assert headers == ["Model", "Project", "Boots", "Golden", "auth", "crud", "query", "negative", "workflow", "E2E"]
+    rows = [re.findall(r"<td[^>]*>([^<]*)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", table, re.S)[1:]]
+    nano_todo = rows[2]
+    assert nano_todo == [NANO, "todo", "yes", "27/33 · 81.8%", "3/3 · 100.0%", "7/7 · 100.0%", "7/7 · 100.0%",
+                         "6/10 · 60.0%", "4/6 · 66.7%", "16/16 · 100.0%"]
+    assert [row[-8:-6] for row in rows] == [["no", "0.0%"], ["—", "not verified"], ["yes", "27/33 · 81.8%"],
+                                            ["yes", "9/13 · 69.2%"], *[["—", "not verified"]] * 4]
+    # The model's failure is marked as such, its reason on hover and listed under the table; the farm's apart.
+    assert '<td class="center rt-failed" title="runtime_failed: build: the code does not compile">no</td>' in table
+    assert '<td class="center rt-infra" title="infra: install: npm registry unreachable">—</td>' in table
+    assert (f'<span class="model">{QWEN}</span> × todo: '
+            '<span class="rt-failed">runtime_failed: build: the code does not compile</span>') in dom
+    assert "a run without runtime.json is not verified, never a 0" in dom

@@ -15,7 +15,7 @@ from farm.leaderboard.html import render_html
 from farm.leaderboard.markdown import render_markdown
 from farm.store import LocalStore
 from tests.leaderboard.roundstore import LOCAL_SERVED_NAME, write_manifest
-from tests.leaderboard.scenario import DEEPSEEK, LATER, LOCAL, NANO, QWEN, QWEN_PROVIDER
+from tests.leaderboard.scenario import DEEPSEEK, EARLIER, LATER, LOCAL, NANO, QWEN, QWEN_PROVIDER
 
 WIDE = {"COLUMNS": "220"}  # rich wraps to the terminal; a wide one keeps each row on one line
 
@@ -27,9 +27,11 @@ def test_markdown_ranks_marks_and_explains(store: LocalStore) -> None:
         ["| 1", f"`{QWEN}`"], ["| 2", f"`{NANO}`"],
         ["| —", f"`{DEEPSEEK}` ⚠ unranked: 1 of 2 runs not scored: reddit (infra)"],
         ["| —", f"`{LOCAL}` ⚠ unranked: 2 of 2 runs not scored: todo (budget), reddit (not finished)"]]
-    assert rows[0].startswith(f"| 1 | `{QWEN}` | 85.0 | B | 85 B | 85 B | $0.0060 | 6k / 1.2k / 1.8k / 300 | 100.0% | 100.0% |")
-    assert rows[2].endswith("| 0.0 | F | 0 F | ⚠ incomplete (infra) | $0.0080 | 4k / 800 / 1.2k / 200 | 0.0% | 0.0% |")
-    assert "| 75.0% | 100.0% |" in rows[1]
+    assert rows[0].startswith(f"| 1 | `{QWEN}` | 85.0 | B | 85 B | 85 B | 0.0% (1 run) | $0.0060 | 6k / 1.2k / 1.8k / 300 "
+                              "| 100.0% | 100.0% |")
+    assert rows[2].endswith("| 0.0 | F | 0 F | ⚠ incomplete (infra) | not verified | $0.0080 | 4k / 800 / 1.2k / 200 "
+                            "| 0.0% | 0.0% |")
+    assert "| 75.5% (2 runs) |" in rows[1] and "| 75.0% | 100.0% |" in rows[1]
     assert f"| `{DEEPSEEK}` | todo | model failed | skipped | 5 calls · 1 min 40 s · $0.0080 |" in text
     assert (f"| `{NANO}` | todo | 3 actors · 5 documents | 31 fields · 6 models · 2 namespaces | "
             "9 calls · 3 min 20 s · $0.0800 |") in text
@@ -38,6 +40,36 @@ def test_markdown_ranks_marks_and_explains(store: LocalStore) -> None:
     assert f"- `{LOCAL}` × todo: incomplete (budget): analyze stopped by a budget: operation op-1: the provider refused payment (402)" in text
     assert "## How to read this" in text and "FCSR, function-calling success rate" in text
     assert "profile `benchfarm-2026.12`" in text
+
+
+def test_markdown_shows_each_runs_backend_live(store: LocalStore) -> None:
+    text = render_markdown(build_leaderboard(store, LATER))
+    section = text.split("## Runtime: each backend built, booted and tested live\n\n", 1)[1].split("\n\n", 1)[0]
+    assert section.splitlines()[:2] == [
+        "| Model | Project | Boots | Golden | auth | crud | query | negative | workflow | E2E |",
+        "|:--|:--|:-:|--:|--:|--:|--:|--:|--:|--:|"]
+    assert section.splitlines()[2:] == [
+        f"| `{QWEN}` | todo | no | 0.0% | — | — | — | — | — | — |",
+        f"| `{QWEN}` | reddit | — | not verified | — | — | — | — | — | — |",
+        f"| `{NANO}` | todo | yes | 27/33 · 81.8% | 3/3 · 100.0% | 7/7 · 100.0% | 7/7 · 100.0% | 6/10 · 60.0% "
+        "| 4/6 · 66.7% | 16/16 · 100.0% |",
+        f"| `{NANO}` | reddit | yes | 9/13 · 69.2% | 3/4 · 75.0% | 2/2 · 100.0% | — | 4/7 · 57.1% | — | 10/12 · 83.3% |",
+        f"| `{DEEPSEEK}` | todo | — | not verified | — | — | — | — | — | — |",
+        f"| `{DEEPSEEK}` | reddit | — | not verified | — | — | — | — | — | — |",
+        f"| `{LOCAL}` | todo | — | not verified | — | — | — | — | — | — |",
+        f"| `{LOCAL}` | reddit | — | not verified | — | — | — | — | — | — |"]
+    assert ("## Runtime: why a verify failed\n\n"
+            f"- `{QWEN}` × todo: runtime_failed: build: the code does not compile\n"
+            f"- `{LOCAL}` × reddit: infra: install: npm registry unreachable\n") in text
+    assert "- Runtime: farm verify built each generated backend" in text
+
+
+def test_a_round_from_before_farm_verify_renders_as_before(store: LocalStore) -> None:
+    board = build_leaderboard(store, EARLIER)
+    text = render_markdown(board)
+    assert "Golden" not in text and "## Runtime" not in text and "farm verify" not in text
+    assert "<th>Golden</th>" not in render_html(board) and "Runtime" not in render_html(board)
+    assert all(run["runtime"] is None for model in json.loads(board.to_json())["models"] for run in model["runs"])
 
 
 def test_json_holds_the_whole_leaderboard(store: LocalStore) -> None:
@@ -51,6 +83,21 @@ def test_json_holds_the_whole_leaderboard(store: LocalStore) -> None:
     reddit = data["models"][2]["runs"][1]
     assert reddit["incomplete"] == {"kind": "infra", "phase": "database",
                                     "detail": "database ended without a result (infrastructure failure)"}
+    # runtime: what farm verify found (boots, golden by category, e2e, reason), or null: not verified.
+    assert nano["runs"][0]["runtime"] == {
+        "boots": True, "reason": None, "e2e": {"passed": 16, "total": 16},
+        "golden": {"passed": 27, "total": 33, "by_category": {
+            "auth": {"passed": 3, "total": 3}, "crud": {"passed": 7, "total": 7}, "query": {"passed": 7, "total": 7},
+            "negative": {"passed": 6, "total": 10}, "workflow": {"passed": 4, "total": 6}}}}
+    qwen = data["models"][0]
+    assert qwen["runs"][0]["runtime"] == {"boots": False, "reason": "runtime_failed: build: the code does not compile",
+                                          "golden": {"passed": 0, "total": 0, "by_category": {}},
+                                          "e2e": {"passed": 0, "total": 0}}
+    assert qwen["runs"][1]["runtime"] is None
+    assert data["models"][3]["runs"][1]["runtime"]["boots"] is None  # the farm's failure: unknown, not "no"
+    assert [(m["golden_pass_rate"], m["golden_runs"]) for m in data["models"]] == [
+        (0.0, 1), (0.7552, 2), (None, 0), (None, 0)]
+    assert data["golden_categories"] == ["auth", "crud", "query", "negative", "workflow"]
     # The manifest's creation time is the only timestamp: the same store gives the same bytes, any day.
     assert set(re.findall(r"\d{4}-\d\d-\d\dT[\d:]+", board.to_json())) == {board.created_at[:19]}
 
@@ -112,6 +159,19 @@ def test_leaderboard_command_prints_the_table(store: LocalStore) -> None:
     assert any(set(line) <= set("├┼─┤") for line in lines[ranked[1] + 1:ranked[2]])  # a rule under the ranked models
     assert "unranked: 2 of 2 runs not scored: todo (budget)," in result.output
     assert "⚠ budget" in result.output and "⚠ infra" in result.output
+    assert re.search(rf"│ 2 │ {re.escape(NANO)} .* 75\.5% \(2 runs\) │", result.output)
+    assert re.search(rf"│ — │ {re.escape(DEEPSEEK)} .* not verified │", result.output)
+    runtime = lines[next(i for i, line in enumerate(lines) if "Runtime: each backend built, booted and tested live" in line):]
+    assert [cell.strip() for cell in runtime[2].split("┃")[1:-1]] == [
+        "model", "project", "boots", "golden", "auth", "crud", "query", "negative", "workflow", "e2e"]
+    cells = {(row[0], row[1]): row[2:] for row in (
+        [cell.strip() for cell in line.split("│")[1:-1]] for line in runtime if line.startswith("│") and "project" not in line)}
+    assert cells[(NANO, "todo")] == ["yes", "27/33 · 81.8%", "3/3 · 100.0%", "7/7 · 100.0%", "7/7 · 100.0%",
+                                     "6/10 · 60.0%", "4/6 · 66.7%", "16/16 · 100.0%"]
+    assert cells[(QWEN, "todo")][:2] == ["no", "0.0%"] and cells[(QWEN, "reddit")][:2] == ["—", "not verified"]
+    assert cells[(LOCAL, "reddit")][:2] == ["—", "not verified"]
+    assert f"{QWEN} × todo: runtime_failed: build: the code does not compile" in result.output
+    assert f"{LOCAL} × reddit: infra: install: npm registry unreachable" in result.output
     assert not store.exists(keys.leaderboard(LATER, "table"))
 
 
