@@ -6,8 +6,9 @@ process that owns the `NetworkNamespace`, so the holder ends with its owner, eve
 outright: nothing is left behind in /run/netns, and the namespace itself goes away with the last
 process in it. Processes join it with `nsenter --net=/proc/<holder>/ns/net`.
 
-`listening` reads the listening TCP sockets of given processes from /proc/<pid>/net, which shows
-the namespace of that pid (psutil reads /proc/net, the caller's own namespace).
+What listens is read from /proc/<pid>/net/tcp{,6}, which shows the namespace of that pid (psutil
+reads /proc/net, the caller's own namespace): all of a namespace's sockets, those a uid made, or
+(through /proc/<pid>/fd, which takes the process's uid or CAP_SYS_PTRACE) those of given processes.
 """
 
 from __future__ import annotations
@@ -52,9 +53,15 @@ class NetworkNamespace:
         raise RuntimeError(f"could not create a network namespace: {err or f'no answer within {START_TIMEOUT_S}s'}")
 
     @property
+    def pid(self) -> int:
+        """The holder's pid: a process of ours in the namespace."""
+        assert self._holder is not None, "not started"
+        return self._holder.pid
+
+    @property
     def path(self) -> str:
         assert self._holder is not None, "not started"
-        return f"/proc/{self._holder.pid}/ns/net"
+        return f"/proc/{self.pid}/ns/net"
 
     def enter(self) -> list[str]:
         """The argv prefix that runs a command inside the namespace (as the caller's user)."""
@@ -80,7 +87,8 @@ class NetworkNamespace:
 
 
 def listening(pids: Iterable[int]) -> set[tuple[str, int]]:
-    """The (address, port) pairs on which these processes have a TCP socket in LISTEN state."""
+    """The (address, port) pairs on which these processes have a TCP socket in LISTEN state; it reads
+    their /proc/PID/fd, so only processes of the caller's uid (or any, with CAP_SYS_PTRACE)."""
     inodes_by_ns: dict[str, set[str]] = {}
     reader_by_ns: dict[str, int] = {}
     for pid in pids:
@@ -91,18 +99,35 @@ def listening(pids: Iterable[int]) -> set[tuple[str, int]]:
             continue  # gone, or not ours to read
         inodes_by_ns.setdefault(ns, set()).update(inodes)
         reader_by_ns.setdefault(ns, pid)
-    found: set[tuple[str, int]] = set()
-    for ns, inodes in inodes_by_ns.items():
-        for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
-            try:
-                lines = Path(f"/proc/{reader_by_ns[ns]}/net/{table}").read_text().splitlines()[1:]
-            except OSError:
-                continue
-            for line in lines:
-                fields = line.split()
-                if fields[3] == _TCP_LISTEN and fields[9] in inodes:
-                    found.add(_address(fields[1], family))
-    return found
+    return {(address, port) for ns, inodes in inodes_by_ns.items()
+            for address, port, _, inode in _listen_table(reader_by_ns[ns]) if inode in inodes}
+
+
+def listening_in_namespace(pid: int) -> set[tuple[str, int]]:
+    """Every (address, port) listened on in the network namespace of `pid` (a process of ours that
+    holds it): in a sandbox's namespace, all of them are the sandbox's. No capability needed."""
+    return {(address, port) for address, port, _, _ in _listen_table(pid)}
+
+
+def listening_of_uid(uid: int) -> set[tuple[str, int]]:
+    """Every (address, port) that sockets made by `uid` listen on, in the caller's own namespace: a
+    leased sandbox uid's are the sandbox's. No capability needed."""
+    return {(address, port) for address, port, owner, _ in _listen_table(os.getpid()) if owner == uid}
+
+
+def _listen_table(pid: int) -> list[tuple[str, int, int, str]]:
+    """The LISTEN rows of /proc/PID/net/tcp and tcp6 (the namespace of `pid`): address, port, uid, inode."""
+    rows = []
+    for table, family in (("tcp", socket.AF_INET), ("tcp6", socket.AF_INET6)):
+        try:
+            lines = Path(f"/proc/{pid}/net/{table}").read_text().splitlines()[1:]
+        except OSError:
+            continue
+        for line in lines:
+            fields = line.split()
+            if fields[3] == _TCP_LISTEN:
+                rows.append((*_address(fields[1], family), int(fields[7]), fields[9]))
+    return rows
 
 
 def _socket_inodes(pid: int) -> set[str]:

@@ -24,7 +24,9 @@ limit: a uid drop clears the parent-death signal, so until then a killed worker'
 
 A watchdog reads /proc a few times a second and stops a command that runs out of wall time, CPU,
 memory or tasks, floods its output, or (a server) listens on another port or address: each ends
-with a typed `Outcome` and a one-line detail, never an exception.
+with a typed `Outcome` and a one-line detail, never an exception. It needs no capability beyond
+the uid drop's: /proc/PID/stat and status are world-readable, and what listens is read from the
+namespace's (or the uid's) socket table, not from the sandbox's file descriptors.
 """
 
 from __future__ import annotations
@@ -48,8 +50,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import IO, Literal
 
-from runtime.limits import Limits, census, of_uid, totals, tree
-from runtime.netns import NetworkNamespace, listening
+from runtime.limits import Limits, ProcessUsage, census, of_uid, totals, tree
+from runtime.netns import NetworkNamespace, listening, listening_in_namespace, listening_of_uid
 
 SANDBOX_UIDS = range(59000, 59256)  # above Debian's adduser range in practice, below Debian's 60000-64999
 SHARED_WRITABLE = ("/tmp", "/var/tmp", "/dev/shm", "/run/lock")  # where a uid can write outside its scratch
@@ -207,6 +209,17 @@ class Sandbox:
         return subprocess.run(self.inside(argv), cwd=cwd, env=env, capture_output=True, timeout=timeout_s,
                               stdin=subprocess.DEVNULL, check=False)
 
+    def listening(self, members: Sequence[ProcessUsage]) -> set[tuple[str, int]]:
+        """Where the sandbox listens (address, port), read without CAP_SYS_PTRACE: in its namespace,
+        every socket there; with a uid of its own, every socket of that uid; else those of `members`
+        (processes of the worker's own uid). The first two count every command of the sandbox, so a
+        server is also answerable for its tests listening elsewhere while it runs: both are the model's."""
+        if self._netns is not None:
+            return listening_in_namespace(self._netns.pid)
+        if self.owns_uid:
+            return listening_of_uid(self.uid)
+        return listening(member.pid for member in members)
+
     def _launch(self, argv: Sequence[str], cwd: Path | None, env: Mapping[str, str] | None,
                 timeout_s: float, port: int | None) -> _Command:
         assert self._scratch is not None, "not open"
@@ -324,7 +337,7 @@ class _Command:
         if cpu > limits.cpu_s:
             return self.give_up(Outcome.CPU_LIMIT, f"{cpu:.0f}s of CPU time, over the {limits.cpu_s}s limit")
         if self.port is not None:
-            sockets = listening(member.pid for member in members)
+            sockets = self._sandbox.listening(members)
             strays = sorted(_endpoint(address, port) for address, port in sockets
                             if port != self.port or address not in LOOPBACK)
             if strays:

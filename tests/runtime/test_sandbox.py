@@ -300,9 +300,10 @@ def test_loopback_isolation_when_asked() -> None:
         assert sandbox.run(node("for (;;) console.log('x')"), timeout_s=30).outcome is Outcome.LOG_FLOOD
         server = sandbox.spawn(node(SERVER.format(port=port, host="127.0.0.1")), port=port, timeout_s=60)
         socket.create_connection(("127.0.0.1", port), timeout=2).close()
+        done = server.stop()
+        # One server at a time: the watchdog sees what the sandbox's uid listens on, all its commands'.
         wild = sandbox.spawn(node(SERVER.format(port=port + 1, host="0.0.0.0")), port=port, timeout_s=60)
         assert wild.stop().outcome is Outcome.LISTENS_ELSEWHERE
-        done = server.stop()
     assert done.outcome is Outcome.OK and done.isolation == "loopback"
 
 
@@ -349,3 +350,20 @@ def test_as_an_unprivileged_worker() -> None:
     finally:
         subprocess.run(["rm", "-rf", f"/tmp/benchfarm-sandbox-{worker}"], check=False)
         assert not running(worker)
+
+
+@root_only
+@pytest.mark.parametrize("isolation", ["netns", "loopback"])
+def test_a_root_worker_without_sys_ptrace_sees_its_server_listen(isolation: str) -> None:
+    """A container's root has no CAP_SYS_PTRACE, so the sandbox's /proc/PID/fd (another uid's) is
+    closed to it: the watchdog reads the namespace's or the uid's socket table instead."""
+    if isolation == "netns" and not namespaces_work():
+        pytest.skip("no network namespaces on this machine")
+    run = subprocess.run(["setpriv", "--bounding-set=-sys_ptrace", "--", sys.executable,
+                          str(HERE / "sandbox_no_ptrace.py"), isolation], cwd=REPO, env={**os.environ, "PYTHONPATH": str(REPO)},
+                         capture_output=True, text=True, timeout=180, check=False)
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    assert report["isolation"] == isolation and report["sys_ptrace"] is False
+    assert report["server"] == {"ready": True, "outcome": "ok"}
+    assert report["stray"]["outcome"] == "listens_elsewhere" and "4444" in report["stray"]["detail"]
