@@ -16,6 +16,9 @@ after the verify, and a host crash loses the verify anyway; migrations' many sma
 longer wait for the disk. A data directory reused across starts keeps its data through clean
 stops, but not necessarily through a crash of the machine.
 
+Whoever started it stops it (`stop`, or the context manager); if that process dies first, even by
+SIGKILL, an `OrphanGuard` gives the server a fast shutdown and removes its throwaway files.
+
 As root, the server runs as the `postgres` OS user (PostgreSQL refuses root; Debian's package
 creates that account): another uid than any sandbox's, which cannot signal it or read its files.
 """
@@ -24,59 +27,24 @@ from __future__ import annotations
 
 import os
 import pwd
-import re
 import secrets
 import shutil
 import signal
 import subprocess
 import tempfile
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 
+from farm.orphan_guard import OrphanGuard
+from farm.postgres_databases import Database, create_role_database, drop_role_database, postgres_bin_dir, run_psql
 from farm.redis_server import free_port
 
 SUPERUSER = "benchfarm"
 OS_USER_WHEN_ROOT = "postgres"
 PASSWORD_FILE = "benchfarm-superuser-password"
-ROLE_CONNECTION_LIMIT = 32  # a verify cannot take every connection of the cluster
-_NAME = re.compile(r"[a-z_][a-z0-9_]{0,62}")
-_RESERVED = {"postgres", "template0", "template1", SUPERUSER}
 _SETTINGS = {"fsync": "off", "synchronous_commit": "off", "full_page_writes": "off",
              "unix_socket_permissions": "0777"}
-
-
-def postgres_bin_dir() -> Path:
-    """The directory of initdb, postgres, psql and pg_isready: from PATH, else the newest
-    /usr/lib/postgresql/<major>/bin (Debian puts only psql's wrapper on PATH)."""
-    on_path = shutil.which("initdb")
-    if on_path is not None:
-        return Path(on_path).resolve().parent
-    versions = [path for path in Path("/usr/lib/postgresql").glob("*/bin/initdb") if path.parent.parent.name.isdigit()]
-    if not versions:
-        raise RuntimeError("PostgreSQL's server binaries were not found: install Debian's `postgresql` package")
-    return max(versions, key=lambda path: int(path.parent.parent.name)).parent
-
-
-@dataclass(frozen=True)
-class Database:
-    """One verify's database, owned by a role of the same name."""
-
-    name: str
-    password: str
-    port: int
-    socket_dir: Path
-
-    @property
-    def url(self) -> str:
-        """Over TCP on 127.0.0.1: for callers on the host."""
-        return f"postgresql://{self.name}:{self.password}@127.0.0.1:{self.port}/{self.name}"
-
-    @property
-    def socket_url(self) -> str:
-        """Over the Unix socket: for the sandboxed server (Prisma, node-postgres and libpq read `host`)."""
-        return f"postgresql://{self.name}:{self.password}@localhost:{self.port}/{self.name}?host={self.socket_dir}"
 
 
 class PostgresServer:
@@ -93,6 +61,7 @@ class PostgresServer:
         self._password = ""
         self._fresh = False  # initdb'd by this start: the maintenance databases still need closing
         self._process: subprocess.Popen[bytes] | None = None
+        self._guard: OrphanGuard | None = None  # stops the server if this process dies without stopping it
 
     @property
     def log_path(self) -> Path:
@@ -124,6 +93,9 @@ class PostgresServer:
 
     def stop(self) -> None:
         """Fast shutdown (SIGINT: sessions are ended, data is written), then harder if it hangs."""
+        guard, self._guard = self._guard, None
+        if guard is not None:
+            guard.release()
         process, self._process = self._process, None
         if process is not None:
             for signum, wait_s in ((signal.SIGINT, 20), (signal.SIGQUIT, 5), (signal.SIGKILL, 5)):
@@ -143,34 +115,22 @@ class PostgresServer:
             self._throwaway, self.data_dir = None, None
 
     def create_database(self, name: str) -> Database:
-        """A database and its owner role, both `name`, with a fresh password; one left by a killed
-        verify of the same name is dropped first."""
-        _check_name(name)
-        self.drop_database(name)
-        password = secrets.token_urlsafe(24)
-        self.admin(f"""CREATE ROLE :"name" LOGIN PASSWORD :'password' NOSUPERUSER NOCREATEDB NOCREATEROLE
-                       NOREPLICATION CONNECTION LIMIT {ROLE_CONNECTION_LIMIT};
-                       CREATE DATABASE :"name" OWNER :"name";
-                       REVOKE ALL ON DATABASE :"name" FROM PUBLIC;""", name=name, password=password)
+        """A confined database and its owner role, both `name`, with a fresh password
+        (`farm.postgres_databases`); one left by a killed verify of the same name is dropped first."""
+        password = create_role_database(self.admin, name, reserved={SUPERUSER})
         assert self.socket_dir is not None
-        return Database(name=name, password=password, port=self.port, socket_dir=self.socket_dir)
+        return Database(name=name, password=password, host="127.0.0.1", port=self.port, socket_dir=self.socket_dir)
 
     def drop_database(self, name: str) -> None:
         """Drop the database (ending its sessions first) and its role, if they exist."""
-        _check_name(name)
-        self.admin("""DROP DATABASE IF EXISTS :"name" WITH (FORCE);
-                      SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = :'name';
-                      DROP ROLE IF EXISTS :"name";""", name=name)
+        drop_role_database(self.admin, name, reserved={SUPERUSER})
 
     def admin(self, sql: str, database: str = "postgres", **variables: str) -> str:
-        """Run SQL as the superuser over the socket; `:"var"` and `:'var'` quote `variables` safely."""
+        """Run SQL as the superuser over the socket; `:"var"` and `:'var'` quote `variables` safely
+        (through psql's environment, never its command line: `run_psql`)."""
         assert self.socket_dir is not None, "not started"
-        argv = [str(self._bin / "psql"), "-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1",
-                "-h", str(self.socket_dir), "-p", str(self.port), "-U", SUPERUSER, "-d", database]
-        for key, value in variables.items():
-            argv += ["-v", f"{key}={value}"]
-        env = {**os.environ, "PGPASSWORD": self._password, "PGCONNECT_TIMEOUT": "10"}
-        done = subprocess.run(argv, input=sql, env=env, capture_output=True, text=True, timeout=120, check=False)
+        connection = ["-h", str(self.socket_dir), "-p", str(self.port), "-U", SUPERUSER, "-d", database]
+        done = run_psql(connection, self._password, sql, variables)
         if done.returncode != 0:
             raise RuntimeError(f"psql as {SUPERUSER} on port {self.port} failed: {done.stderr.strip()}")
         return done.stdout
@@ -206,6 +166,8 @@ class PostgresServer:
             self._process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
                                              cwd="/", start_new_session=True, user=user, group=group,
                                              extra_groups=extra_groups)
+        leftovers = [self.socket_dir, *([self._throwaway] if self._throwaway is not None else [])]
+        self._guard = OrphanGuard(self._process.pid, signal.SIGINT, leftovers)
         deadline = time.monotonic() + self.start_timeout
         while time.monotonic() < deadline and self._process.poll() is None:
             ready = [str(self._bin / "pg_isready"), "-q", "-h", str(self.socket_dir), "-p", str(self.port), "-t", "2"]
@@ -243,12 +205,6 @@ class PostgresServer:
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None) -> None:
         self.stop()
-
-
-def _check_name(name: str) -> None:
-    if not _NAME.fullmatch(name) or name in _RESERVED:
-        raise ValueError(f"{name!r} is not a verify database name: lowercase letters, digits and _, "
-                         f"up to 63, not a reserved name")
 
 
 def _tail(path: Path, lines: int = 20) -> str:

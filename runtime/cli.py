@@ -1,7 +1,8 @@
 """`farm verify PATH [--project P] [--json]`: boot a backend on a fresh PostgreSQL and test it live.
 
 Standalone, it starts a throwaway PostgreSQL of its own (Debian's `postgresql` binaries, stopped
-and removed at the end); the npm install is shared across verifies under FARM_RUNTIME_NPM_CACHE.
+and removed at the end), or uses the external one FARM_POSTGRES_URL names, as runtime workers do;
+the npm install is shared across verifies under FARM_RUNTIME_NPM_CACHE.
 """
 
 from __future__ import annotations
@@ -67,6 +68,7 @@ def verify_command(
     """Build a backend, boot it on a fresh PostgreSQL, play the Golden Set and its e2e tests, contained.
 
     Exit 0 when it boots, 1 when it does not (the model's code), 2 when the farm could not verify it."""
+    from farm.postgres_external import URL_ENV, ExternalPostgres
     from farm.postgres_server import PostgresServer
     from runtime.verify import Source, verify
 
@@ -79,10 +81,11 @@ def verify_command(
     if source.suite is None:
         err.print("[yellow]no scenario suite: give --project (the tree's package is not one of ours)[/]")
     err.print(f"verifying {source.tree} (suite: {source.suite or 'none'}) …", style="dim")
+    url = os.environ.get(URL_ENV)  # an external PostgreSQL, as the runtime workers may use; else a private one
     try:
-        with PostgresServer() as postgres:
+        with ExternalPostgres(url) if url else PostgresServer() as postgres:
             report = verify(source, postgres, npm_cache=npm_cache_dir())
-    except RuntimeError as exc:  # PostgreSQL could not start: nothing of the backend was judged
+    except RuntimeError as exc:  # PostgreSQL could not start or be reached: nothing of the backend was judged
         err.print(f"[bold red]error:[/] {exc}")
         raise typer.Exit(2) from None
     if as_json:

@@ -2,8 +2,9 @@
 scenarios and its own e2e tests against it, contained, and say what happened (`RuntimeReport`).
 
 Who runs what: our tools run as the worker (npm from the scaffold's lockfile, `prisma generate`,
-psql with the DDL written from the Database AST); the model's code runs in a `Sandbox` (the
-compiler on it, its server, its tests): its own uid, a network namespace with only `lo`, limits.
+psql with the DDL written from the Database AST, or translated from the tree's Prisma schema when
+there is no AST); the model's code runs in a `Sandbox` (the compiler on it, its server, its
+tests): its own uid, a network namespace with only `lo`, limits.
 The server reaches PostgreSQL through the socket directory, which crosses the namespace; the
 scenario runner joins the namespace to reach the server. Everything is stopped, the database
 dropped and the scratch directory removed, whatever happens.
@@ -21,7 +22,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from farm.postgres_server import PostgresServer
+from farm.postgres_databases import VerifyPostgres
 from farm.redis_server import free_port
 from runtime.limits import Limits
 from runtime.npm_cache import Completed
@@ -40,7 +41,8 @@ _NOT_COPIED = ("node_modules", "dist", ".git")
 
 @dataclass(frozen=True)
 class Source:
-    """A backend to verify: its tree, the Database AST its schema came from, and its scenario suite."""
+    """A backend to verify: its tree, the Database AST its schema came from (None: the schema is taken
+    from the tree's .prisma files), and its scenario suite."""
 
     tree: Path
     database: DatabaseApplication | None
@@ -66,7 +68,7 @@ def _package_project(tree: Path) -> str | None:
     return name.removeprefix("@benchfarm/") if name.startswith("@benchfarm/") else None
 
 
-def verify(source: Source, postgres: PostgresServer, *, npm_cache: Path, limits: Limits | None = None,
+def verify(source: Source, postgres: VerifyPostgres, *, npm_cache: Path, limits: Limits | None = None,
            boot_timeout_s: float = BOOT_TIMEOUT_S, suite_deadline_s: float = SUITE_DEADLINE_S) -> RuntimeReport:
     """Every step in order; the first failure ends it, charged to the model or the farm."""
     started = time.monotonic()
@@ -94,7 +96,7 @@ class _Verification:
         self.steps: list[Step] = []
         self.boot_timeout_s, self.suite_deadline_s = boot_timeout_s, suite_deadline_s
 
-    def run(self, postgres: PostgresServer, database_name: str, npm_cache: Path) -> RuntimeReport:
+    def run(self, postgres: VerifyPostgres, database_name: str, npm_cache: Path) -> RuntimeReport:
         tree = self.box.copy_in(self.source.tree, "tree", ignore=_NOT_COPIED)
         project = Project(tree=tree, database=self.source.database, contain=self._contained)
         for step in (lambda: project.install(npm_cache), project.generate_client):
@@ -185,7 +187,7 @@ def _step(result: StepResult) -> Step:
                 fault=result.fault.value if result.fault else None, log="" if result.ok else result.log)
 
 
-def _drop_quietly(postgres: PostgresServer, name: str) -> None:
+def _drop_quietly(postgres: VerifyPostgres, name: str) -> None:
     try:
         postgres.drop_database(name)
     except RuntimeError:

@@ -16,8 +16,9 @@ from pathlib import Path
 import psutil
 import pytest
 
+from farm.postgres_databases import Database
 from farm.postgres_server import OS_USER_WHEN_ROOT, PostgresServer, postgres_bin_dir
-from runtime.sandbox import Outcome, Sandbox
+from runtime.sandbox import Completed, Outcome, Sandbox
 
 REPO = Path(__file__).resolve().parents[2]
 PSQL = str(postgres_bin_dir() / "psql")
@@ -167,18 +168,75 @@ def test_corrupt_data_dir_gives_the_log(workdir: Path) -> None:
         PostgresServer(data_dir=data_dir).start()
 
 
+_NODE_QUERY = ("const {Client} = require('pg'); const c = new Client({connectionString: process.env.DATABASE_URL}); "
+               "c.connect().then(() => c.query('SELECT current_user AS u')).then(r => { console.log(r.rows[0].u); "
+               "return c.end() }).catch(e => { console.log('failed', e.code || e.message); process.exit(1) })")
+
+
+def sandboxed_connections(db: Database) -> tuple[Completed, Completed, str]:
+    """node-postgres in a sandbox connecting as `db`'s role through its socket URL and its TCP URL;
+    and the sandbox's isolation."""
+    with Sandbox() as sandbox:
+        (sandbox.path / "node_modules").symlink_to(REPO / "node_modules")
+        via_socket = sandbox.run(["node", "-e", _NODE_QUERY], timeout_s=60, env={"DATABASE_URL": db.socket_url})
+        via_tcp = sandbox.run(["node", "-e", _NODE_QUERY], timeout_s=60, env={"DATABASE_URL": db.url})
+    return via_socket, via_tcp, sandbox.isolation
+
+
 def test_a_sandboxed_server_reaches_its_database_through_the_socket(server: PostgresServer) -> None:
     db = server.create_database("verify_sandboxed")
-    query = ("const {Client} = require('pg'); const c = new Client({connectionString: process.env.DATABASE_URL}); "
-             "c.connect().then(() => c.query('SELECT current_user AS u')).then(r => { console.log(r.rows[0].u); "
-             "return c.end() }).catch(e => { console.log('failed', e.code || e.message); process.exit(1) })")
     try:
-        with Sandbox() as sandbox:
-            (sandbox.path / "node_modules").symlink_to(REPO / "node_modules")
-            via_socket = sandbox.run(["node", "-e", query], timeout_s=60, env={"DATABASE_URL": db.socket_url})
-            via_tcp = sandbox.run(["node", "-e", query], timeout_s=60, env={"DATABASE_URL": db.url})
+        via_socket, via_tcp, isolation = sandboxed_connections(db)
         assert via_socket.outcome is Outcome.OK and via_socket.output.strip() == "verify_sandboxed", via_socket
-        if sandbox.isolation == "netns":  # the host's 127.0.0.1 is out of its reach
+        if isolation == "netns":  # the host's 127.0.0.1 is out of its reach
             assert via_tcp.outcome is Outcome.EXIT and "ECONNREFUSED" in via_tcp.output
     finally:
         server.drop_database("verify_sandboxed")
+
+
+def test_a_server_whose_owner_is_killed_outright_stops_and_leaves_no_files() -> None:
+    """SIGKILL runs no cleanup in the owner: its guard gives the server a fast shutdown and removes
+    the throwaway cluster and its socket directory."""
+    owner = subprocess.Popen(
+        [str(REPO / ".venv/bin/python"), "-c",
+         "import sys, time\n"
+         "from farm.postgres_server import PostgresServer\n"
+         "server = PostgresServer().start()\n"
+         "print(server.pid, server.data_dir, server.socket_dir, flush=True)\n"
+         "time.sleep(600)\n"],
+        cwd=REPO, stdout=subprocess.PIPE, text=True)
+    try:
+        assert owner.stdout is not None
+        pid, data_dir, socket_dir = owner.stdout.readline().split()
+        postmaster = psutil.Process(int(pid))
+        assert Path(data_dir).is_dir() and Path(socket_dir).is_dir()
+        owner.kill()
+        owner.wait(timeout=10)
+        postmaster.wait(timeout=40)  # raises if it lives on
+        deadline = time.monotonic() + 10
+        while (Path(data_dir).exists() or Path(socket_dir).exists()) and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not Path(data_dir).exists() and not Path(socket_dir).exists()
+    finally:
+        owner.kill()
+        owner.wait(timeout=10)
+
+
+def test_a_new_roles_password_never_appears_on_a_command_line(server: PostgresServer,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any user can read a process's argv; `admin` passes its variables to psql in the environment."""
+    seen: list[str] = []
+    real_run = subprocess.run
+
+    def spying(argv, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202 - subprocess.run's signature
+        seen.append(" ".join(map(str, argv)))
+        return real_run(argv, *args, **kwargs)
+
+    monkeypatch.setattr(subprocess, "run", spying)
+    database = server.create_database("argv_check")
+    monkeypatch.undo()
+    try:
+        assert seen and not [line for line in seen if database.password in line]
+        assert psql(database.url, "SELECT current_user").stdout.strip() == "argv_check"
+    finally:
+        server.drop_database("argv_check")
