@@ -6,11 +6,13 @@ server does not come up, its schema does not apply) or the infrastructure (the n
 database, a missing tool). Every command goes through a `Run` / `Spawn` callable: `contain` for the
 ones that execute the model's code, so a containment layer (runtime.verify) can wrap them.
 
-The schema is applied as DDL written here from the Database phase's AST, not by Prisma: Prisma 7's
-`db push` and `migrate` run its native schema engine, which the CLI downloads from Prisma's binary
-host (not a package registry, so unreachable here and in CI). The AST is what the `.prisma` files
-were emitted from (workers/phases/database/emit.py), so the tables, columns, keys, relations and
-indexes below mirror them one for one. `prisma generate` itself runs offline: the Rust-free client
+The schema is applied as DDL written here, not by Prisma: Prisma 7's `db push` and `migrate` run
+its native schema engine, which the CLI downloads from Prisma's binary host (not a package
+registry, so unreachable here and in CI). For our runs the DDL comes from the Database phase's AST,
+which the `.prisma` files were emitted from (workers/phases/database/emit.py), so the tables,
+columns, keys, relations and indexes below mirror them one for one; for any other tree (AutoBe's
+layout) from its `.prisma` files, translated by runtime.prisma_schema. The database refusing the
+AST's DDL is the model's fault (its schema); refusing translated DDL is ours (the translator). `prisma generate` itself runs offline: the Rust-free client
 needs no engine, and pointing PRISMA_SCHEMA_ENGINE_BINARY at a file skips the download the CLI
 would otherwise attempt first.
 """
@@ -30,10 +32,12 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
 from typing import BinaryIO
+from urllib.parse import unquote, urlsplit, urlunsplit
 
 import httpx
 
 from runtime.npm_cache import Completed, Run, link_modules, shared_install
+from runtime.prisma_schema import UnsupportedSchema, tree_ddl
 from workers.phases.database.ast import PRIMARY_KEY, DatabaseApplication, ForeignField, Model, PlainType
 
 LOG_LINES = 200
@@ -253,29 +257,45 @@ class Project:
     def apply_schema(self, database_url: str, timeout: float = SCHEMA_TIMEOUT) -> StepResult:
         """The extensions, then every table, index and foreign key in one transaction, by psql.
 
-        A database that cannot be reached or lacks an extension is infra's fault; DDL the database
-        refuses came from the model's schema. The SQL goes to psql as files in a temporary directory,
-        which a wrapping `run` must let it read.
+        The DDL comes from the Database AST, or without one (a tree not from our pipeline) from the
+        tree's Prisma schema files (runtime.prisma_schema); a construct that translator does not
+        know is infra's fault, as is a database that cannot be reached or lacks an extension; DDL
+        the database refuses came from the model's schema. The SQL goes to psql as files in a
+        temporary directory, which a wrapping `run` must let it read.
         """
         started = time.monotonic()
-        if self.database is None:
-            return _timed("apply_schema", started, None, Fault.INFRA, "no Database AST to take the schema from")
+        try:
+            extensions_sql, tables_sql = self._schema_ddl()
+        except UnsupportedSchema as exc:
+            return _timed("apply_schema", started, None, Fault.INFRA, f"cannot translate the Prisma schema: {exc}")
         psql = shutil.which("psql")
         if psql is None:
             return _timed("apply_schema", started, None, Fault.INFRA, "psql is not installed")
         with tempfile.TemporaryDirectory(prefix="farm-schema-") as scratch:
             extensions, tables = Path(scratch) / "extensions.sql", Path(scratch) / "schema.sql"
-            extensions.write_text(EXTENSIONS_SQL, encoding="utf-8")
-            tables.write_text(schema_sql(self.database), encoding="utf-8")
-            first = self.run(_psql_argv(psql, database_url, extensions), self.tree, self.env, timeout)
+            extensions.write_text(extensions_sql, encoding="utf-8")
+            tables.write_text(tables_sql, encoding="utf-8")
+            url, password = _split_password(database_url)
+            env = {**self.env, "PGPASSWORD": password}  # not on the command line, which any user can read
+            first = self.run(_psql_argv(psql, url, extensions), self.tree, env, timeout)
             if first.returncode != 0:
                 return _timed("apply_schema", started, first, Fault.INFRA, f"database setup: psql {_ended(first)}")
-            second = self.run(_psql_argv(psql, database_url, tables), self.tree, self.env, timeout)
+            second = self.run(_psql_argv(psql, url, tables), self.tree, env, timeout)
         if second.returncode == 0:
             return _timed("apply_schema", started, second)
-        model_error = second.returncode == _PSQL_SCRIPT_ERROR
-        reason = "the database refused the schema" if model_error else f"psql {_ended(second)}"
-        return _timed("apply_schema", started, second, Fault.MODEL if model_error else Fault.INFRA, reason)
+        if second.returncode != _PSQL_SCRIPT_ERROR:
+            return _timed("apply_schema", started, second, Fault.INFRA, f"psql {_ended(second)}")
+        if self.database is None:  # DDL of our translator from a schema prisma accepted: ours to fix
+            return _timed("apply_schema", started, second, Fault.INFRA,
+                          "the database refused the DDL translated from the Prisma schema (runtime/prisma_schema.py)")
+        return _timed("apply_schema", started, second, Fault.MODEL, "the database refused the schema")
+
+    def _schema_ddl(self) -> tuple[str, str]:
+        """(extensions, tables) SQL: from the Database AST if there is one, else from the tree's .prisma files."""
+        if self.database is not None:
+            return EXTENSIONS_SQL, schema_sql(self.database)
+        translated = tree_ddl(self.tree)
+        return EXTENSIONS_SQL + translated.extensions, translated.tables
 
     def build(self, timeout: float = BUILD_TIMEOUT) -> StepResult:
         """src and test compiled to dist by the project's own TypeScript; any type error fails the build."""
@@ -313,6 +333,17 @@ class Project:
 
 
 _PSQL_SCRIPT_ERROR = 3  # psql's exit status when a statement fails under ON_ERROR_STOP
+
+
+def _split_password(database_url: str) -> tuple[str, str]:
+    """A postgresql:// URL without its password, and the password (percent-decoded)."""
+    parts = urlsplit(database_url)
+    if parts.password is None:
+        return database_url, ""
+    user = f"{parts.username}@" if parts.username else ""
+    host = f"[{parts.hostname}]" if parts.hostname and ":" in parts.hostname else parts.hostname or ""
+    netloc = f"{user}{host}{f':{parts.port}' if parts.port else ''}"
+    return urlunsplit(parts._replace(netloc=netloc)), unquote(parts.password)
 
 
 def _psql_argv(psql: str, database_url: str, script: Path) -> list[str]:

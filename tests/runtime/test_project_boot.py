@@ -5,12 +5,9 @@ right party (a compile error or a crash at boot to the model, an unreachable dat
 
 from __future__ import annotations
 
-import shutil
 import subprocess
 import time
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
@@ -19,51 +16,10 @@ import pytest
 from farm.postgres_server import PostgresServer
 from farm.redis_server import free_port
 from runtime.npm_cache import dependency_key
-from runtime.project import Fault, Project, Server, StepResult, trim
+from runtime.project import Fault, Server, run_local, trim
+from tests.runtime.clean_run import BOOT_SECONDS, Prepared, copy_run
 
 pytestmark = pytest.mark.integration
-
-BOOT_SECONDS = 60
-JWT_SECRET = "runtime-test-secret-" + "x" * 32
-
-
-def _copy_run(demo_run: Path, destination: Path) -> Project:
-    """A private copy of the run (tree and Database AST), without anything built in it."""
-    shutil.copytree(demo_run / "tree", destination / "tree", ignore=shutil.ignore_patterns("node_modules", "dist"))
-    shutil.copytree(demo_run / "database", destination / "database")
-    return Project.from_run(destination)
-
-
-@dataclass
-class Prepared:
-    project: Project
-    database_url: str
-    steps: list[StepResult]
-
-
-@pytest.fixture(scope="session")
-def prepared(demo_run: Path, npm_cache: Path, postgres: PostgresServer,
-             tmp_path_factory: pytest.TempPathFactory) -> Prepared:
-    """The clean tree installed, its client generated, its schema applied and its code built."""
-    project = _copy_run(demo_run, tmp_path_factory.mktemp("clean"))
-    database_url = postgres.create_database("t_" + uuid.uuid4().hex[:12]).url
-    steps = [project.install(npm_cache), project.generate_client(), project.apply_schema(database_url), project.build()]
-    return Prepared(project, database_url, steps)
-
-
-@pytest.fixture(scope="session")
-def server(prepared: Prepared, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    failed = [step for step in prepared.steps if not step.ok]
-    assert not failed, f"{failed[0].step}: {failed[0].reason}\n{failed[0].log}"
-    log = tmp_path_factory.mktemp("server") / "server.log"
-    env = {"DATABASE_URL": prepared.database_url, "JWT_SECRET": JWT_SECRET}
-    running = prepared.project.start(free_port(), env, log)
-    try:
-        boot = running.wait_healthy(time.monotonic() + BOOT_SECONDS)
-        assert boot.ok, f"{boot.reason}\n{boot.log}"
-        yield running
-    finally:
-        running.stop()
 
 
 def test_every_step_succeeds_on_the_clean_tree(prepared: Prepared, npm_cache: Path) -> None:
@@ -88,9 +44,9 @@ def test_the_schema_is_in_the_database(prepared: Prepared) -> None:
     assert "USING gin (title gin_trgm_ops)" in listed[4]
 
 
-def test_the_server_answers_a_member_and_their_todos(server: Server) -> None:
+def test_the_server_answers_a_member_and_their_todos(clean_server: Server) -> None:
     email = f"{uuid.uuid4().hex[:10]}@example.com"
-    with httpx.Client(base_url=server.base_url, timeout=10) as client:
+    with httpx.Client(base_url=clean_server.base_url, timeout=10) as client:
         joined = client.post("/auth/member/join", json={"email": email, "password": "correct-horse-1", "nickname": "Ann"})
         assert joined.status_code == 201, joined.text
         member = joined.json()
@@ -119,15 +75,15 @@ def test_the_server_answers_a_member_and_their_todos(server: Server) -> None:
         assert client.get("/todos", params={"limit": "many"}, headers=auth).status_code == 400
 
 
-def test_the_projects_own_e2e_tests_pass_against_it(prepared: Prepared, server: Server) -> None:
-    run = prepared.project.e2e(server.base_url)
+def test_the_projects_own_e2e_tests_pass_against_it(prepared: Prepared, clean_server: Server) -> None:
+    run = prepared.project.e2e(clean_server.base_url)
     assert run.failed == [], run.result.log
     assert len(run.passed) == 16 and run.result.ok and run.result.fault is None
 
 
 def test_a_provider_that_does_not_compile_is_the_models_build_failure(
         demo_run: Path, npm_cache: Path, tmp_path: Path) -> None:
-    project = _copy_run(demo_run, tmp_path)
+    project = copy_run(demo_run, tmp_path)
     assert project.install(npm_cache).ok and project.generate_client().ok
     provider = project.tree / "src" / "providers" / "postTodos.ts"
     provider.write_text(provider.read_text(encoding="utf-8") + '\nexport const priority: number = "high";\n',
@@ -139,7 +95,7 @@ def test_a_provider_that_does_not_compile_is_the_models_build_failure(
 
 def test_a_server_that_crashes_while_starting_is_the_models_fault(
         demo_run: Path, npm_cache: Path, tmp_path: Path) -> None:
-    project = _copy_run(demo_run, tmp_path)
+    project = copy_run(demo_run, tmp_path)
     assert project.install(npm_cache).ok
     entry = project.tree / "dist" / "src" / "main.js"
     entry.parent.mkdir(parents=True)
@@ -153,8 +109,28 @@ def test_a_server_that_crashes_while_starting_is_the_models_fault(
     assert "no configuration at boot" in result.log
 
 
+def test_the_schema_is_applied_with_the_password_kept_off_psqls_command_line(
+        demo_run: Path, postgres: PostgresServer, tmp_path: Path) -> None:
+    """Any user can read a process's argv (ps): the database password goes to psql in its environment."""
+    seen: list[tuple[list[str], str]] = []
+
+    def recording(argv, cwd, env, timeout):  # noqa: ANN001, ANN202 - the Run signature
+        seen.append((list(argv), env.get("PGPASSWORD", "")))
+        return run_local(argv, cwd, env, timeout)
+
+    project = copy_run(demo_run, tmp_path)
+    project.run = recording
+    database = postgres.create_database("t_" + uuid.uuid4().hex[:12])
+    result = project.apply_schema(database.url, timeout=60)
+    assert result.ok, result.log
+    assert len(seen) == 2 and all(database.password not in " ".join(argv) and password == database.password
+                                  for argv, password in seen)
+    tables = postgres.admin("SELECT count(*) FROM pg_tables WHERE schemaname = 'public'", database=database.name)
+    assert int(tables.strip()) >= 3
+
+
 def test_an_unreachable_database_is_infras_fault(demo_run: Path, tmp_path: Path) -> None:
-    project = _copy_run(demo_run, tmp_path)
+    project = copy_run(demo_run, tmp_path)
     result = project.apply_schema(f"postgresql://postgres@127.0.0.1:{free_port()}/nothing", timeout=30)
     assert (result.ok, result.fault) == (False, Fault.INFRA) and "Connection refused" in result.log
 
