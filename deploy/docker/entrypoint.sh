@@ -10,4 +10,10 @@ if [ -n "${PROMETHEUS_MULTIPROC_DIR:-}" ]; then
   find "$PROMETHEUS_MULTIPROC_DIR" -mindepth 1 -maxdepth 1 -name '*.db' -delete
 fi
 
+# A TMPDIR on a volume (the runtime worker's, beside its npm installs) may not exist yet; without it
+# Python would fall back to /tmp, another file system, where the installs cannot be hard-linked.
+if [ -n "${TMPDIR:-}" ]; then
+  mkdir -p "$TMPDIR"
+fi
+
 exec "$@"

@@ -18,6 +18,12 @@ from tests.deploy.deploytools import CHART, need_module, run
 K8S_VERSIONS = ["1.29.0", "1.37.0"]
 VALUES = {"default": None, **{p.name.removesuffix("-values.yaml"): p for p in sorted((CHART / "ci").glob("*-values.yaml"))}}
 SECRETISH = re.compile(r"(?i)(key|secret|passw|token|credential)")
+WORKERS = ["generate", "runtime", "score"]
+# What the runtime worker's sandbox needs as root: leasing uids (its watchdog needs nothing more);
+# SYS_ADMIN with NET_ADMIN for network namespaces.
+SANDBOX_CAPABILITIES = ["CHOWN", "DAC_OVERRIDE", "FOWNER", "KILL", "SETGID", "SETUID"]
+NETNS_CAPABILITIES = {"SYS_ADMIN", "NET_ADMIN"}
+RUNTIME_WORK = "/var/lib/benchfarm"
 
 
 def values_of(case: str) -> dict[str, Any]:
@@ -81,6 +87,10 @@ def containers(spec: dict) -> list[dict]:
 
 def env_of(container: dict) -> dict[str, dict]:
     return {e["name"]: e for e in container.get("env", [])}
+
+
+def pod_annotations(docs: list[dict], suffix: str) -> dict[str, str]:
+    return one(docs, "Deployment", suffix)["spec"]["template"]["metadata"].get("annotations", {})
 
 
 # --- lint and schemas ---------------------------------------------------------------------------
@@ -176,6 +186,22 @@ BAD_VALUES = {
     "HPA asked to scale to zero": ({"generate": {"autoscaling": {"enabled": True, "minReplicas": 0}}}, "minReplicas"),
     "no Redis at all": ({"redis": {"enabled": False}}, "redis.external"),
     "round Job without a round file": ({"round": {"submit": True}}, "round.file"),
+    "zero runtime concurrency": ({"runtime": {"concurrency": 0}}, "concurrency"),
+    "misspelt runtime key": ({"runtime": {"replica": 2}}, "replica"),
+    # The sandbox's needs (the next two were found by running `farm verify` under these capability sets).
+    "runtime worker not root": ({"runtime": {"podSecurityContext": {"runAsNonRoot": True}}},
+                                "runtime.podSecurityContext.runAsNonRoot"),
+    "runtime sandbox unable to lease uids": (
+        {"runtime": {"securityContext": {"capabilities": {"drop": ["ALL"], "add": ["CHOWN", "DAC_OVERRIDE", "FOWNER",
+                                                                                   "KILL", "SETGID"]}}}},
+        "SETUID"),
+    "external PostgreSQL URL as a literal value": (
+        {"runtime": {"postgres": {"external": {"url": "postgresql://admin:hunter2@db:5432/farm"}}}}, "url"),
+    "external PostgreSQL Secret misnamed": ({"runtime": {"postgres": {"external": {"existingSecret": "PG_URL"}}}},
+                                            "existingSecret"),
+    "network namespace without NET_ADMIN": (
+        {"runtime": {"securityContext": {"capabilities": {"drop": ["ALL"], "add": [*SANDBOX_CAPABILITIES, "SYS_ADMIN"]}}}},
+        "NET_ADMIN"),
 }
 
 
@@ -237,7 +263,7 @@ def test_references_resolve(docs, case):
         assert secret["data"], f"Secret {secret['metadata']['name']} is empty"
 
 
-@pytest.mark.parametrize("queue", ["generate", "score"])
+@pytest.mark.parametrize("queue", WORKERS)
 def test_workers_follow_the_runtime_contract(docs, case, queue):
     values = values_of(case)[queue]
     deploy = one(docs, "Deployment", f"-{queue}")
@@ -258,7 +284,8 @@ def test_workers_follow_the_runtime_contract(docs, case, queue):
     mounts = {m["mountPath"] for m in worker["volumeMounts"]}
     assert {"/tmp", "/tmp/farm-metrics"} <= mounts
     assert worker["securityContext"]["readOnlyRootFilesystem"] is True
-    assert spec["securityContext"]["runAsNonRoot"] is True
+    # Only the runtime workers run as root: their sandbox runs the generated code as uids of its own.
+    assert spec["securityContext"]["runAsNonRoot"] is (queue != "runtime")
     autoscaled = queue == "generate" and values.get("autoscaling", {}).get("enabled")
     assert ("replicas" in deploy["spec"]) != bool(autoscaled), "replicas must be left to the autoscaler, and only then"
 
@@ -271,11 +298,63 @@ def test_metrics_service_selects_exactly_the_workers(docs):
         for d in find(docs, "Deployment") + find(docs, "StatefulSet")
         if selector.items() <= d["spec"]["template"]["metadata"]["labels"].items()
     }
-    assert selected == {"farm-benchfarm-generate", "farm-benchfarm-score"}
+    assert selected == {f"farm-benchfarm-{queue}" for queue in WORKERS}
     assert service["spec"]["ports"][0]["targetPort"] == "metrics"
     for monitor in find(docs, "ServiceMonitor"):
         assert monitor["spec"]["selector"]["matchLabels"].items() <= service["metadata"]["labels"].items()
         assert monitor["spec"]["endpoints"][0]["port"] == "metrics"
+
+
+def test_runtime_workers_give_the_sandbox_what_it_needs_and_no_api_key(docs, case):
+    values = values_of(case)["runtime"]
+    spec = one(docs, "Deployment", "-runtime")["spec"]["template"]["spec"]
+    (worker,) = spec["containers"]
+    assert spec["securityContext"]["runAsUser"] == 0
+    capabilities = worker["securityContext"]["capabilities"]
+    assert capabilities["drop"] == ["ALL"] and set(SANDBOX_CAPABILITIES) <= set(capabilities["add"])
+    assert worker["securityContext"]["allowPrivilegeEscalation"] is False  # dropping to a uid needs none
+    # The isolation the values choose: "loopback" by default, "netns" in the large farm's example.
+    netns = NETNS_CAPABILITIES <= set(capabilities["add"])
+    assert netns == (case == "keda")
+    if netns:
+        assert pod_annotations(docs, "-runtime")["container.apparmor.security.beta.kubernetes.io/worker"] == "unconfined"
+    assert "envFrom" not in worker, "the runtime workers need no model API key: the generated code runs beside them"
+    # npm installs, PostgreSQL data and TMPDIR on one volume: the installs are hard-linked into each project.
+    env = env_of(worker)
+    paths = [env[name]["value"] for name in ("FARM_RUNTIME_NPM_CACHE", "FARM_POSTGRES_DATA", "TMPDIR")]
+    assert all(path.startswith(RUNTIME_WORK + "/") for path in paths)
+    (mount,) = [m for m in worker["volumeMounts"] if m["mountPath"] == RUNTIME_WORK]
+    (volume,) = [v for v in spec["volumes"] if v["name"] == mount["name"]]
+    assert volume["emptyDir"]["sizeLimit"] == values["workSizeLimit"]
+
+
+
+def test_runtime_workers_use_an_external_postgres_only_from_a_secret(helm):
+    """Without a Secret the bundled clusters (no FARM_POSTGRES_URL); with one, its key as the env var,
+    and only on the runtime workers."""
+    def worker_env(*args: str) -> dict[str, dict[str, dict]]:
+        result = template(helm, "--show-only", "templates/workers.yaml", *args)
+        assert result.returncode == 0, result.stderr
+        return {d["metadata"]["name"]: env_of(d["spec"]["template"]["spec"]["containers"][0])
+                for d in yaml.safe_load_all(result.stdout) if d}
+
+    assert not [name for name, env in worker_env().items() if "FARM_POSTGRES_URL" in env]
+    for args, key in ((), "url"), (("--set", "runtime.postgres.external.key=dsn"), "dsn"):
+        env = worker_env("--set", "runtime.postgres.external.existingSecret=benchfarm-postgres", *args)
+        assert env["farm-benchfarm-runtime"]["FARM_POSTGRES_URL"]["valueFrom"] == {
+            "secretKeyRef": {"name": "benchfarm-postgres", "key": key}}
+        assert [name for name, worker in env.items() if "FARM_POSTGRES_URL" in worker] == ["farm-benchfarm-runtime"]
+    notes = run([helm, "install", "farm", str(CHART), "--dry-run=client", "--namespace", "bench",
+                 "--set", "runtime.postgres.external.existingSecret=benchfarm-postgres"])
+    assert notes.returncode == 0, notes.stderr
+    assert "database: the external PostgreSQL named by Secret benchfarm-postgres (key url)" in notes.stdout
+
+
+def test_runtime_workers_can_be_left_to_another_host(helm):
+    result = template(helm, "--set", "runtime.enabled=false")
+    assert result.returncode == 0, result.stderr
+    names = {d["metadata"]["name"] for d in yaml.safe_load_all(result.stdout) if d and d["kind"] == "Deployment"}
+    assert "farm-benchfarm-runtime" not in names and {"farm-benchfarm-generate", "farm-benchfarm-score"} <= names
 
 
 def test_redis_is_persistent_and_the_url_points_at_it(docs, case):
@@ -386,3 +465,5 @@ def test_notes_say_how_to_open_flower_and_grafana(helm):
     assert "port-forward svc/farm-benchfarm-flower 5555:5555" in notes
     assert "get secret farm-benchfarm-flower" in notes
     assert "Grafana" in notes and "deploy/grafana/dashboards" in notes
+    assert "isolation of the generated code: loopback" in notes and 'Pod Security "baseline" is enough' in notes
+    assert "database: bundled, a private PostgreSQL cluster per worker process" in notes

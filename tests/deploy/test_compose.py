@@ -15,6 +15,7 @@ from tests.deploy.deploytools import DEPLOY, find_tool, run
 COMPOSE = DEPLOY / "compose.yaml"
 ENV_EXAMPLE = DEPLOY / ".env.example"
 FARM_IMAGE = "benchfarm:local"
+WORKERS = {"generate": "generate", "runtime-worker": "runtime", "score": "score"}  # service: queue
 
 
 def _env_lines() -> list[tuple[str, str]]:
@@ -33,14 +34,17 @@ def compose_config(env_file: Path, *extra: str):
     )
 
 
-@pytest.fixture(scope="module")
-def config(tmp_path_factory) -> dict:
-    """The resolved model, with .env.example filled in as a user would."""
-    env_file = tmp_path_factory.mktemp("compose") / ".env"
-    env_file.write_text("".join(f"{k}={v or 'test-' + k.lower().replace('_', '-')}\n" for k, v in _env_lines()))
+def _resolved(env_file: Path, extra: str = "") -> dict:
+    """The resolved model, with .env.example filled in as a user would (plus `extra` lines)."""
+    env_file.write_text("".join(f"{k}={v or 'test-' + k.lower().replace('_', '-')}\n" for k, v in _env_lines()) + extra)
     result = compose_config(env_file, "--format", "json")
     assert result.returncode == 0, result.stderr
     return json.loads(result.stdout)
+
+
+@pytest.fixture(scope="module")
+def config(tmp_path_factory) -> dict:
+    return _resolved(tmp_path_factory.mktemp("compose") / ".env")
 
 
 def _seconds(duration: str) -> float:
@@ -51,7 +55,7 @@ def _seconds(duration: str) -> float:
 
 def test_every_service_has_an_image_and_farm_services_a_command(config):
     services = config["services"]
-    assert {"redis", "minio", "s3-init", "generate", "score", "flower", "cli", "prometheus", "grafana"} <= services.keys()
+    assert {"redis", "minio", "s3-init", *WORKERS, "flower", "cli", "prometheus", "grafana"} <= services.keys()
     for name, service in services.items():
         assert service.get("image"), f"{name} has no image"
         if service["image"] == FARM_IMAGE:
@@ -62,8 +66,8 @@ def test_every_service_has_an_image_and_farm_services_a_command(config):
 
 def test_workers_follow_the_runtime_contract(config):
     services = config["services"]
-    for queue in ("generate", "score"):
-        worker = services[queue]
+    for name, queue in WORKERS.items():
+        worker = services[name]
         assert worker["command"][:4] == ["farm", "worker", "--queues", queue]
         assert worker["command"][4] == "--concurrency" and int(worker["command"][5]) >= 1
         assert _seconds(worker["stop_grace_period"]) > 600, f"{queue}: must outlast a 10-minute LLM call"
@@ -71,7 +75,10 @@ def test_workers_follow_the_runtime_contract(config):
         env = worker["environment"]
         assert env["FARM_REDIS_URL"].endswith("@redis:6379/0")
         assert env["FARM_STORE"].startswith("s3://") and env["FARM_S3_ENDPOINT"] == "http://minio:9000"
-        assert "OPENROUTER_API_KEY" in env, "API keys from .env must reach the workers"
+        if queue == "runtime":
+            assert "OPENROUTER_API_KEY" not in env, "the runtime worker needs no API key: generated code runs beside it"
+        else:
+            assert "OPENROUTER_API_KEY" in env, "API keys from .env must reach the workers"
         # `config` prints $$ (escaped) back: the container's shell expands $HOSTNAME, not Compose.
         assert "celery@$$HOSTNAME" in " ".join(worker["healthcheck"]["test"])
         assert worker["depends_on"]["redis"]["condition"] == "service_healthy"
@@ -80,6 +87,29 @@ def test_workers_follow_the_runtime_contract(config):
     assert flower["command"] == ["farm", "flower", "--port", "5555", "--address", "0.0.0.0"]
     assert flower["environment"]["FARM_FLOWER_BASIC_AUTH"]
     assert "OPENROUTER_API_KEY" not in flower["environment"], "Flower must not see the model API keys"
+
+
+def test_runtime_worker_gives_the_sandbox_namespaces_and_a_volume(config):
+    """Root with SYS_ADMIN and NET_ADMIN (a network namespace with lo up) and no AppArmor profile (the
+    pid namespace's /proc mount): "netns". Nothing more: its watchdog needs no SYS_PTRACE."""
+    worker = config["services"]["runtime-worker"]
+    assert worker["user"] == "0:0"
+    assert set(worker["cap_add"]) == {"SYS_ADMIN", "NET_ADMIN"}
+    assert "apparmor=unconfined" in worker["security_opt"]
+    # npm installs, PostgreSQL data and TMPDIR on one volume: the installs are hard-linked into each project.
+    (volume,) = [v for v in worker["volumes"] if v["type"] == "volume"]
+    env = worker["environment"]
+    assert all(env[name].startswith(volume["target"] + "/") for name in ("FARM_RUNTIME_NPM_CACHE", "FARM_POSTGRES_DATA",
+                                                                          "TMPDIR"))
+    assert volume["source"] in config["volumes"]
+
+
+def test_runtime_worker_uses_an_external_postgres_only_when_deploy_env_names_one(config, tmp_path):
+    """Empty FARM_POSTGRES_URL: the bundled clusters; set in deploy/.env: passed to the runtime worker."""
+    assert config["services"]["runtime-worker"]["environment"]["FARM_POSTGRES_URL"] == ""
+    url = "postgresql://farm_admin:test-password@db.internal:5432/farm"
+    external = _resolved(tmp_path / ".env", f"FARM_POSTGRES_URL={url}\n")
+    assert external["services"]["runtime-worker"]["environment"]["FARM_POSTGRES_URL"] == url
 
 
 def test_redis_persists_and_keeps_its_password_out_of_argv(config):

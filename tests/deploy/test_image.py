@@ -7,11 +7,13 @@ import fnmatch
 import os
 import re
 import subprocess
+import tomllib
 
 from tests.deploy.deploytools import DEPLOY, REPO, find_tool, run
 
 DOCKERFILE = DEPLOY / "docker" / "Dockerfile"
 ENTRYPOINT = DEPLOY / "docker" / "entrypoint.sh"
+FARM_PACKAGES = REPO / "scripts" / "packages.txt"  # the Debian packages `farm` itself needs
 
 
 def test_hadolint_passes():
@@ -78,6 +80,42 @@ def test_runtime_stage_is_non_root_and_uses_the_locked_toolchain():
     assert "pip install ." in runs
 
 
+def _stage(name: str) -> list[tuple[str, str]]:
+    """The instructions of the stage `FROM … AS name`, or of the last stage for name=None."""
+    ops = _instructions()
+    starts = [i for i, (op, rest) in enumerate(ops) if op == "FROM"]
+    start = max(starts) if name is None else next(i for i in starts if ops[i][1].endswith(f" AS {name}"))
+    end = next((i for i in starts if i > start), len(ops))
+    return ops[start + 1:end]
+
+
+def test_every_python_package_goes_into_the_image():
+    """`pip install .` in the python stage installs what pyproject finds there: each package must be copied."""
+    found = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"]["find"]["include"]
+    packages = {pattern.rstrip("*") for pattern in found}
+    copied = {rest.split()[0] for op, rest in _stage("python") if op == "COPY"}
+    assert packages <= copied, f"not copied into the python stage: {sorted(packages - copied)}"
+
+
+def _listed_packages() -> set[str]:
+    lines = FARM_PACKAGES.read_text().splitlines()
+    return {line.split("#")[0].strip() for line in lines} - {""}
+
+
+def test_runtime_stage_has_what_the_runtime_worker_runs():
+    """PostgreSQL (without the package's own cluster: each worker process initdb's one), python3, npm.
+    The sandbox's setpriv, prlimit, unshare and nsenter come with util-linux, essential in Debian."""
+    runs = " ".join(rest for op, rest in _stage(None) if op == "RUN")
+    installs = re.findall(r"apt-get install -y --no-install-recommends ([^&]+)", runs)
+    installed = {package for install in installs for package in install.split()}
+    assert {"postgresql", "python3"} <= _listed_packages() <= installed, f"not installed: {_listed_packages() - installed}"
+    no_cluster = runs.index(r"s/#(create_main_cluster) .*$/\1 = false/' /etc/postgresql-common/createcluster.conf")
+    assert installs[0].split() == ["tini", "postgresql-common"] and no_cluster < runs.index(installs[1])
+    copies = [rest for op, rest in _stage(None) if op == "COPY"]
+    assert "--from=toolchain /usr/local/lib/node_modules/npm /usr/local/lib/node_modules/npm" in copies
+    assert "ln -s ../lib/node_modules/npm/bin/npm-cli.js /usr/local/bin/npm" in runs, "npm must be on PATH"
+
+
 def test_toolchain_dir_points_at_the_copied_node_modules():
     """scoring.toolchain reads $FARM_TOOLCHAIN_DIR as the node_modules directory itself."""
     ops = _instructions()
@@ -106,3 +144,13 @@ def test_entrypoint_clears_stale_metrics_and_runs_the_command(tmp_path):
     fresh = tmp_path / "not-yet"
     result = subprocess.run(["sh", str(ENTRYPOINT), "true"], env={**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(fresh)}, timeout=30)
     assert result.returncode == 0 and fresh.is_dir()
+
+
+def test_entrypoint_makes_a_missing_tmpdir(tmp_path):
+    """Python falls back to /tmp without it: another file system than the runtime worker's npm installs."""
+    tmpdir = tmp_path / "volume" / "tmp"
+    env = {key: value for key, value in os.environ.items() if key != "PROMETHEUS_MULTIPROC_DIR"}
+    result = subprocess.run(["sh", str(ENTRYPOINT), "sh", "-c", 'python3 -c "import tempfile; print(tempfile.gettempdir())"'],
+                            capture_output=True, text=True, env={**env, "TMPDIR": str(tmpdir)}, timeout=30)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == str(tmpdir)

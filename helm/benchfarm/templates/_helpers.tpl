@@ -148,3 +148,29 @@ imagePullSecrets:
   {{- toYaml . | nindent 2 }}
 {{- end }}
 {{- end }}
+
+{{/*
+The runtime workers' sandbox (values.yaml, runtime): root, to lease uids for the generated code;
+the capabilities that takes; NET_ADMIN beside SYS_ADMIN (a namespace's `lo` must come up).
+*/}}
+{{- define "benchfarm.runtime.check" -}}
+{{- if .Values.runtime.podSecurityContext.runAsNonRoot }}
+{{- fail "runtime.podSecurityContext.runAsNonRoot: runtime workers run as root, so that the generated code runs as a uid of its own (values.yaml, runtime)" }}
+{{- end }}
+{{- with .Values.runtime.securityContext }}
+{{- $caps := .capabilities | default dict }}
+{{- $add := $caps.add | default list }}
+{{- /* Container runtimes grant these by default, unless dropped. */}}
+{{- $needed := ternary (list "CHOWN" "DAC_OVERRIDE" "FOWNER" "KILL" "SETGID" "SETUID") (list) (has "ALL" ($caps.drop | default list)) }}
+{{- if not .privileged }}
+{{- range $need := $needed }}
+{{- if not (has $need $add) }}
+{{- fail (printf "runtime.securityContext.capabilities.add needs %s: the sandbox leases uids for the generated code (values.yaml, runtime)" $need) }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- if and (has "SYS_ADMIN" $add) (not (has "NET_ADMIN" $add)) }}
+{{- fail "runtime.securityContext.capabilities.add: SYS_ADMIN needs NET_ADMIN too, to bring up the sandbox network's lo" }}
+{{- end }}
+{{- end }}
+{{- end }}
