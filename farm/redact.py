@@ -31,6 +31,7 @@ MIN_SECRET_CHARS = 12
 RANDOM_TOKEN_CHARS = 32  # a token this long or longer is judged for randomness
 _RANDOM_PIECES_PER_CHAR = 0.30  # keys ≈ 0.4–0.6 pieces per char; identifiers and paths ≲ 0.28
 _RANDOM_DIGIT_RUNS_PER_CHAR = 0.12  # lower-case (or upper-case) keys: digits scattered all along
+_PATH_SLASHES = 3  # a token starting with "/" and this many in all is a path (a base64 key rarely is)
 
 _remembered: set[str] = set()
 _lock = threading.Lock()
@@ -86,6 +87,10 @@ def looks_random(token: str) -> bool:
     """Is a long token (letters, digits, `_-+/=`) random-looking rather than words?"""
     if len(token) < RANDOM_TOKEN_CHARS or _UUID.match(token):
         return False
+    if token.startswith("/") and token.count("/") >= _PATH_SLASHES:
+        # An absolute path: its parts are judged, so that a temporary directory's random suffix
+        # (`/tmp/farm-verify-k2j3h4g5/pg`) does not hide the whole path from the operator.
+        return any(looks_random(part) for part in token.split("/"))
     letters = sum(c.isalpha() for c in token)
     digits = sum(c.isdigit() for c in token)
     if letters < 2 or digits < 2:

@@ -94,6 +94,16 @@ def test_random_keys_are_found_and_identifiers_are_not() -> None:
         assert found >= 490, alphabet
 
 
+def test_paths_with_a_random_suffix_stay_whole_and_a_key_in_a_path_does_not() -> None:
+    """mkdtemp's suffix made a third of temporary paths look random: an operator lost the path."""
+    rng = __import__("random").Random(11)
+    alphabet = "abcdefghijklmnopqrstuvwxyz0123456789_"
+    paths = [f"/tmp/farm-verify-test-{''.join(rng.choice(alphabet) for _ in range(8))}/pg/slot-0" for _ in range(300)]
+    assert [path for path in paths if redact(f"cannot create {path}: a file is there") != f"cannot create {path}: a file is there"] == []
+    key = "".join(rng.choice("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789") for _ in range(40))
+    assert looks_random(key) and redact(f"/srv/keys/{key}/current") == REDACTED
+
+
 def test_log_records_are_redacted_message_and_traceback(caplog: pytest.LogCaptureFixture) -> None:
     key = "sk-or-v1-" + secrets.token_hex(32)
     before = logging.getLogRecordFactory()
