@@ -96,7 +96,9 @@ class Farm:
 
 
 @contextmanager
-def connect(store_url: str | None, *, run_workers: bool) -> Iterator[Farm]:
+def connect(store_url: str | None, *, run_workers: bool, books: dict[str, Path] | None = None) -> Iterator[Farm]:
+    """`books`: project books for the embedded simulator (farm.sim.fixtures); a deployed farm's
+    simulator has only its own, so they need the embedded farm."""
     from farm.embedded import EmbeddedFarm
     from farm.ledger import Ledger
     from farm.queueing import make_celery
@@ -106,11 +108,14 @@ def connect(store_url: str | None, *, run_workers: bool) -> Iterator[Farm]:
     store = open_store(store_url or config.store_url(), config.s3_endpoint())
     redis_url = config.redis_url()
     if redis_url:
+        if books:
+            raise fail(f"generated projects ({', '.join(books)}) are played by the embedded farm's simulator; "
+                       "unset FARM_REDIS_URL")
         yield Farm(Ledger.from_url(redis_url), store, make_celery(redis_url), config.simulator_url(), None)
         return
     if not isinstance(store, LocalStore):
         raise fail("the embedded default needs a local store directory; set FARM_REDIS_URL to use a deployed farm")
-    embedded = EmbeddedFarm(store.root, workers=run_workers, simulator=run_workers, notify=_say)
+    embedded = EmbeddedFarm(store.root, workers=run_workers, simulator=run_workers, notify=_say, books=books)
     try:
         embedded.__enter__()
     except RedisBusy as exc:
@@ -330,16 +335,20 @@ def round_resume(
 ) -> None:
     """Continue a round: re-queue what infra failures, budget stops, cancellation or a stopped farm left undone."""
     from farm.budget import BudgetError
+    from farm.demo_project import generated_books
     from farm.manifest import Manifest
     from farm.outcomes import JobState
     from farm.scheduler import resume
+    from farm.store import open_store
 
-    with _resumable(round_id, store), connect(store, run_workers=True) as farm:
-        stored = farm.store.get_json_or_none(keys.manifest(round_id))
-        if stored is None:
-            raise fail(f"no manifest for round {round_id!r} in {farm.store.url}")
+    target = open_store(store or config.store_url(), config.s3_endpoint())
+    stored = target.get_json_or_none(keys.manifest(round_id))
+    if stored is None:
+        raise fail(f"no manifest for round {round_id!r} in {target.url}")
+    manifest = Manifest.model_validate(stored)
+    with _resumable(round_id, store), connect(store, run_workers=True, books=generated_books(manifest.projects)) as farm:
         try:
-            changes = cli_spend.change_budgets(farm.ledger, Manifest.model_validate(stored), add=budget_add,
+            changes = cli_spend.change_budgets(farm.ledger, manifest, add=budget_add,
                                                round_usd=round_budget, model_budgets=model_budget or [])
         except BudgetError as exc:
             raise fail(str(exc)) from None
@@ -429,18 +438,28 @@ def _text(value: object, limit: int, cut_before: bool = False) -> str:
 
 
 @app.command("demo")
-def demo(store: StoreOption = None) -> None:
+def demo(
+    store: StoreOption = None,
+    project: Annotated[str, typer.Option(metavar="NAME", help="todo (hand-written answers), or reddit, shopping "
+                                         "or erp at their real size (generated answers, written once to ~/.cache)")] = "todo",
+    size: Annotated[str | None, typer.Option(hidden=True, help="a generated project at another preset's size (tests)")] = None,
+) -> None:
     """Run a small round on the embedded default: scripted models on the simulator, no key needed."""
     import yaml
 
+    from farm.demo_project import demo_project
     from farm.roundfile import parse_round
 
-    data = yaml.safe_load(DEMO_ROUND.read_text())
+    try:
+        chosen = demo_project(project, size)
+    except ValueError as exc:
+        raise fail(str(exc)) from None
+    data = chosen.round_data(yaml.safe_load(DEMO_ROUND.read_text()))
     data["round"] = "demo-" + datetime.now().strftime("%Y%m%d-%H%M%S")
     loaded = parse_round(data, str(DEMO_ROUND), DEMO_ROUND.parent)
     if config.redis_url():
         err.print("[yellow]FARM_REDIS_URL is set: the demo runs on that farm's workers[/]")
-    with _resumable(loaded.spec.round, store), connect(store, run_workers=True) as farm:
+    with _resumable(loaded.spec.round, store), connect(store, run_workers=True, books=chosen.books) as farm:
         _submit_and_watch(farm, loaded, True, store)
 
 

@@ -18,7 +18,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from types import FrameType, TracebackType
 
@@ -53,14 +53,17 @@ def _restore_unacknowledged(redis_url: str) -> int:
 
 class EmbeddedFarm:
     def __init__(self, store_dir: Path, *, workers: bool = True, simulator: bool = True, concurrency: int = 2,
-                 notify: Callable[[str], None] = lambda message: None) -> None:  # fmt: skip
-        """`notify`: where to say what takes time (stopping workers with jobs in flight)."""
+                 notify: Callable[[str], None] = lambda message: None,
+                 books: Mapping[str, Path] | None = None) -> None:  # fmt: skip
+        """`notify`: where to say what takes time (stopping workers with jobs in flight); `books`:
+        the simulator's project books (farm.sim.fixtures)."""
         self.store_dir = store_dir.resolve()
         self.state_dir = self.store_dir / ".embedded"
         self.with_workers = workers
         self.with_simulator = simulator
         self.concurrency = concurrency
         self.notify = notify
+        self.books = books
         self.redis = SharedRedis(self.state_dir / "redis")
         self.sim: SimServer | None = None
         self.worker: subprocess.Popen[bytes] | None = None
@@ -102,7 +105,7 @@ class EmbeddedFarm:
                 self.notify(f"embedded farm: {restored} job message(s) held by the workers of an earlier, "
                             "stopped command went back to the queue")
             if self.with_simulator:
-                self.sim = SimServer().__enter__()
+                self.sim = SimServer(project_books=self.books).__enter__()
             if self.with_workers:
                 self._start_worker()
         except BaseException:

@@ -181,6 +181,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
             record=oplog,
             settled=oplog.settled,
             profile=resolve(model, recorded.server if recorded else None, str(client.base_url), client.api_key),
+            project=job.project,
         )
         ctx = StoreContext(
             round_id=round_id,

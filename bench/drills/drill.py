@@ -821,7 +821,7 @@ def check(cfg: DrillConfig, free: RoundRun, faulted: RoundRun, fixtures: Any) ->
             violations.append(f"{free.round_id}: {model} {op} paid again after its success ({f})")
         if f.sim != f.records:
             violations.append(f"{free.round_id}: {model} {op}: {f.sim} request(s), {f.records} on record")
-        first = fixtures.models[model].behaviour(op, 0) if model in fixtures.models else None
+        first = fixtures.behaviour(fixtures.models[model], op, 0) if model in fixtures.models else None
         if f.successes and first is not None and first.kind == "answer" and not first.variant and f.sim != 1:
             violations.append(f"{free.round_id}: {model} {op} answers right the first time, yet cost {f.sim} requests")
     figures["free_succeeded_ops"] = sum(1 for f in clean_ops.values() if f.successes)

@@ -1,8 +1,9 @@
 """The simulator's HTTP app: an OpenAI-compatible chat endpoint playing scripted models.
 
-Stateless per conversation: the operation comes from the `X-Farm-Operation` header and the attempt
-index from `X-Farm-Answers` (else the number of assistant messages in the request), so any number
-of harness workers can share one simulator. Faults queued through the admin API (`/_sim/*`) take
+Stateless per conversation: the operation comes from the `X-Farm-Operation` header, the project
+(whose book answers, see farm.sim.fixtures) from `X-Farm-Project`, and the attempt index from
+`X-Farm-Answers` (else the number of assistant messages in the request), so any number of harness
+workers can share one simulator. Faults queued through the admin API (`/_sim/*`) take
 precedence over scripts.
 
 `/v1` is the plain endpoint; `/dialect/{name}/v1` plays a real server's dialect around the same
@@ -15,6 +16,7 @@ import asyncio
 import logging
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import partial
 from pathlib import Path
@@ -44,9 +46,10 @@ from farm.sim.schema_fill import SchemaFillError, fill
 from farm.sim.state import Fault, FaultQueue, Stats
 from farm.sim.usage import estimate_prompt_tokens, estimate_usage
 
-__all__ = ["ANSWERS_HEADER", "OPERATION_HEADER", "PROVIDER", "BadRequest", "SimState", "create_app"]
+__all__ = ["ANSWERS_HEADER", "OPERATION_HEADER", "PROJECT_HEADER", "PROVIDER", "BadRequest", "SimState", "create_app"]
 
 OPERATION_HEADER = "x-farm-operation"
+PROJECT_HEADER = "x-farm-project"
 ANSWERS_HEADER = "x-farm-answers"
 _NEEDS_ANSWER = frozenset({"answer", "slow", "invalid_json", "broken_json", "schema_invalid"})
 _DROP_CONNECTION = "farm.sim.drop_connection"
@@ -95,14 +98,14 @@ def _bad_request(message: str, code: str = "invalid_request") -> JSONResponse:
 
 
 def _answer(
-    state: SimState, model: ScriptedModel, operation: str, behaviour: Behaviour, parameters: dict[str, Any]
-) -> dict[str, Any]:
-    """The correct arguments: the book's answer (or named variant), else the schema filler's."""
-    answer = state.fixtures.answer(model, operation, behaviour.variant) if operation else None
+    state: SimState, model: ScriptedModel, operation: str, behaviour: Behaviour, parameters: dict[str, Any],
+    project: str,
+) -> dict[str, Any]:  # fmt: skip
+    """The correct arguments: the book's answer (or named variant, which a script plays only where the
+    book has it), else the schema filler's."""
+    answer = state.fixtures.answer(model, operation, behaviour.variant, project) if operation else None
     if answer is not None:
         return answer
-    if behaviour.variant:
-        raise LookupError(f"no answer {operation}@{behaviour.variant} in books {model.books} of {model.name}")
     state.stats.filled += 1
     filled = fill(parameters)
     return filled if isinstance(filled, dict) else {}
@@ -146,7 +149,7 @@ def _max_tokens(body: dict[str, Any]) -> int | None:
 
 async def _play(
     state: SimState, dialect: Dialect, model: ScriptedModel, operation: str, body: dict[str, Any],
-    answers: int | None, api_key: str = "",
+    answers: int | None, api_key: str = "", project: str = "",
 ) -> tuple[JSONResponse, str | None]:  # fmt: skip
     """Serve one completion as `dialect`; returns the response and the behaviour's label.
 
@@ -158,12 +161,12 @@ async def _play(
     if refused is not None:
         return _error(refused), None
     async with dialect.slot():
-        return await _generate(state, dialect, model, operation, body, answers, api_key)
+        return await _generate(state, dialect, model, operation, body, answers, api_key, project)
 
 
 async def _generate(
     state: SimState, dialect: Dialect, model: ScriptedModel, operation: str, body: dict[str, Any],
-    answers: int | None, api_key: str = "",
+    answers: int | None, api_key: str = "", project: str = "",
 ) -> tuple[JSONResponse, str | None]:  # fmt: skip
     """Read the request as the dialect does, choose the behaviour, wait the model's latency, reply."""
     messages: list[Any] = body["messages"]
@@ -181,14 +184,15 @@ async def _generate(
         return _error(refused), None
     attempt = dialect.attempt(messages, answers, state.stats)
     behaviour = state.faults.take(model.name, operation) or (
-        model.behaviour(operation, attempt) if operation else Behaviour(kind="answer")
+        state.fixtures.behaviour(model, operation, attempt, project) if operation else Behaviour(kind="answer")
     )
     delay = model.latency_ms / 1000 + (behaviour.delay if behaviour.kind == "slow" else 0)
     if delay:
         await asyncio.sleep(delay)
     try:
-        answer = _answer(state, model, operation, behaviour, parameters) if behaviour.kind in _NEEDS_ANSWER else {}
-    except (LookupError, SchemaFillError) as exc:
+        needed = behaviour.kind in _NEEDS_ANSWER
+        answer = _answer(state, model, operation, behaviour, parameters, project) if needed else {}
+    except SchemaFillError as exc:
         return _error(ErrorReply(500, "sim_fixture_error", "sim_fixture_error", str(exc))), behaviour.label
     result: Reply = reply(behaviour, tool_name, parameters, answer, api_key)
     if isinstance(refused, GrammarDropped) and isinstance(result, ToolCall):
@@ -229,7 +233,8 @@ async def chat_completions(request: Request, dialect: Dialect = PLAIN) -> Respon
     try:
         answers = _answers(request.headers.get(ANSWERS_HEADER))
         api_key = request.headers.get("authorization", "").removeprefix("Bearer ").strip()
-        response, label = await _play(state, dialect, model, operation, body, answers, api_key)
+        project = request.headers.get(PROJECT_HEADER, "")
+        response, label = await _play(state, dialect, model, operation, body, answers, api_key, project)
     except BadRequest as exc:
         response, label = _bad_request(str(exc)), None
     except ServerCrash as crash:
@@ -288,8 +293,11 @@ async def reset(request: Request) -> JSONResponse:
     return JSONResponse({"reset": True})
 
 
-def create_app(scripts_dir: Path | None = None, n_ctx: int = DEFAULT_N_CTX) -> Starlette:
-    """The simulator app over the fixtures in `scripts_dir` (default: farm/sim/scripts).
+def create_app(
+    scripts_dir: Path | None = None, n_ctx: int = DEFAULT_N_CTX, project_books: Mapping[str, Path] | None = None
+) -> Starlette:
+    """The simulator app over the fixtures in `scripts_dir` (default: farm/sim/scripts) and the
+    `project_books` (project -> book directory) that answer those projects' calls.
 
     `n_ctx` is the context size the dialects' servers were started with (the plain `/v1` has
     none). Raises FixtureError at once when a fixture is invalid.
@@ -305,5 +313,5 @@ def create_app(scripts_dir: Path | None = None, n_ctx: int = DEFAULT_N_CTX) -> S
             Route("/_sim/reset", reset, methods=["POST"]),
         ]
     )
-    app.state.sim = SimState(fixtures=load_fixtures(scripts_dir))
+    app.state.sim = SimState(fixtures=load_fixtures(scripts_dir, project_books))
     return app

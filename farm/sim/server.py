@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from types import TracebackType
 
@@ -27,13 +28,15 @@ class SimServer:
     """The simulator on a free loopback port for the duration of a `with` block.
 
     Port 0 picks a free port; `base_url` (the plain `/v1`) is set once the server listens, and
-    `dialect_url(name)` gives a dialect's base URL. `n_ctx` is the dialects' served context size.
+    `dialect_url(name)` gives a dialect's base URL. `n_ctx` is the dialects' served context size;
+    `project_books` answer their projects' calls (farm.sim.fixtures).
     """
 
     def __init__(
-        self, scripts_dir: Path | None = None, host: str = "127.0.0.1", port: int = 0, n_ctx: int = DEFAULT_N_CTX
-    ) -> None:
-        self._app = create_app(scripts_dir, n_ctx)  # invalid fixtures fail here, in the caller's thread
+        self, scripts_dir: Path | None = None, host: str = "127.0.0.1", port: int = 0, n_ctx: int = DEFAULT_N_CTX,
+        project_books: Mapping[str, Path] | None = None,
+    ) -> None:  # fmt: skip
+        self._app = create_app(scripts_dir, n_ctx, project_books)  # invalid fixtures fail here, in the caller's thread
         self._host, self._port = host, port
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None

@@ -25,6 +25,7 @@ from pydantic import BaseModel
 
 from farm.sim.bookgen import PRESETS, Book, Size, Spec, generate, measure, preset, write_book
 from farm.sim.bookgen.api import ACTIONS
+from farm.sim.bookgen.cache import cached_book
 from farm.sim.fixtures import Prices, ScriptedModel, load_fixtures
 from scoring.toolchain import typecheck
 from tests.phases.fixture_context import FixtureContext
@@ -297,3 +298,17 @@ def test_written_book_loads_as_a_simulator_book(scripts_dir: Path) -> None:
     model = ScriptedModel(name="test/generated", description="plays a generated book",
                           prices=Prices(input=0, cached=0, output=0), books=["bookgen-small"])
     assert fixtures.answer(model, "interface/schemas-1") == book["interface/schemas-1"]
+
+
+def test_a_cached_book_is_written_once_with_a_variant_for_each_learner_fault(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    directory = cached_book("reddit", "small")
+    written = (directory / "test.yaml").stat().st_mtime_ns
+    assert cached_book("reddit", "small") == directory and (directory / "test.yaml").stat().st_mtime_ns == written
+    played = load_fixtures(project_books={"reddit": directory}).project_books["reddit"]
+    assert {key: answer for key, answer in played.items() if "@" not in key} == book_of("small")
+    learner = load_fixtures().models["sim/learner"]
+    named = {behaviour.variant for rule in learner.script.values() for behaviour in rule} - {None}
+    assert sorted(key.split("@")[1] for key in played if "@" in key) == sorted(named)  # one each

@@ -37,6 +37,22 @@ def test_shipped_models_differ_in_quality() -> None:
     assert broken.behaviour("database/schema-todos", 7).kind == "schema_invalid"
 
 
+def test_the_learner_damages_on_todo_exactly_the_operations_it_always_did() -> None:
+    """Its rules glob (`database/schema-*`) but apply only where the book has their variant."""
+    fixtures = load_fixtures()
+    learner = fixtures.models["sim/learner"]
+    operations = [key for key in fixtures.books["todo"] if "@" not in key]
+    damaged = {op: label for op in operations if (label := fixtures.behaviour(learner, op, 0, "todo").label)
+               .startswith("answer@")}  # fmt: skip
+    assert damaged == {
+        "database/schema-todos": "answer@dangling-fk",
+        "interface/schemas-2": "answer@missing-dto",
+        "test/test-auth-member-login": "answer@unknown-function",
+        "realize/provider-get-todos": "answer@page-default",
+    }
+    assert fixtures.behaviour(learner, "database/schema-todos", 1, "todo").label == "answer"
+
+
 def test_todo_book_holds_a_valid_full_analyze_phase() -> None:
     book = load_fixtures().books["todo"]
     plan = AnalyzePlan.model_validate(book["analyze/plan"])

@@ -13,6 +13,7 @@ import httpx
 import json_repair
 import openai
 import pytest
+import yaml
 
 from farm.sim import FixtureError, SimAdmin, SimServer
 from farm.sim.fixtures import load_fixtures
@@ -245,12 +246,30 @@ def test_a_scripted_variant_and_latency_from_a_custom_scripts_dir(
         thin = arguments(call(client, "test/thin", "analyze/write-user-accounts", WRITE_TOOL))
         assert time.monotonic() - started >= 0.3
         assert json.loads(thin) == BOOK["analyze/write-user-accounts@thin"]
-        error = httpx.post(
-            f"{server.base_url}/chat/completions",
-            json={"model": "test/thin", "messages": [], "tools": [WRITE_TOOL]},
-            headers={"X-Farm-Operation": "analyze/write-service-overview"},
-        )
-        assert error.status_code == 500 and "analyze/write-service-overview@thin" in error.json()["error"]["message"]
+        # The rule plays its variant only where the book has it: another document is answered right.
+        plain = arguments(call(client, "test/thin", "analyze/write-service-overview", WRITE_TOOL))
+        assert json.loads(plain) == BOOK["analyze/write-service-overview"]
+
+
+def test_a_calls_project_selects_its_book_and_the_scripts_variants_in_it(tmp_path: Path) -> None:
+    """`X-Farm-Project` picks the project book the simulator was given; other projects keep todo's."""
+    plan = {**BOOK["analyze/plan"], "actors": BOOK["analyze/plan"]["actors"][:1]}
+    damaged = {**plan, "actors": plan["actors"] * 2}
+    book = tmp_path / "tiny"
+    book.mkdir()
+    (book / "analyze.yaml").write_text(yaml.safe_dump({"analyze/plan": plan, "analyze/plan@duplicate-actor": damaged}))
+    with SimServer(project_books={"tiny": book}) as server:
+        client = openai.OpenAI(base_url=server.base_url, api_key="sim", max_retries=0)
+
+        def plan_of(project: str, retries: int) -> Any:
+            completion = client.chat.completions.create(
+                model="sim/learner", messages=[{"role": "user", "content": "plan"}], tools=[PLAN_TOOL],
+                extra_headers={"X-Farm-Operation": "analyze/plan", "X-Farm-Project": project, "X-Farm-Answers": str(retries)},
+            )  # fmt: skip
+            return json.loads(arguments(completion))
+
+        assert plan_of("tiny", 3) == plan and plan_of("todo", 3) == BOOK["analyze/plan"]
+        assert plan_of("tiny", 2) == damaged  # the learner's `{answer: duplicate-actor}`, on this book's plan
 
 
 def test_an_invalid_fixture_fails_before_serving(scripts_dir: Path, make_model: Callable[..., Path]) -> None:

@@ -52,8 +52,11 @@ def tool_of(operation: Operation[Any], profile: ServerProfile, mode: ToolSchemaM
 
 
 def request_options(model: ModelSpec, operation: Operation[Any], phase: str,
-                    profile: ServerProfile = OPENAI_PROFILE) -> dict[str, Any]:
-    """Everything of the request but the messages: sampling, the forced tool, routing."""
+                    profile: ServerProfile = OPENAI_PROFILE, project: str = "") -> dict[str, Any]:
+    """Everything of the request but the messages: sampling, the forced tool, routing.
+
+    `X-Farm-Operation` and `X-Farm-Project` tell the simulator which answer to play (its books are
+    per project); real servers ignore them, and they stay out of the request digest."""
     options: dict[str, Any] = {
         "model": model.request_name,
         "tools": [tool_of(operation, profile, model.endpoint.tool_schema)],
@@ -62,6 +65,8 @@ def request_options(model: ModelSpec, operation: Operation[Any], phase: str,
         "max_tokens": model.sampling.max_tokens,
         "extra_headers": {"X-Farm-Operation": f"{phase}/{operation.op_id}"},
     }
+    if project:
+        options["extra_headers"]["X-Farm-Project"] = project
     if model.sampling.seed is not None:
         options["seed"] = model.sampling.seed
     if model.endpoint.kind is EndpointKind.OPENROUTER:

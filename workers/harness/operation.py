@@ -130,6 +130,7 @@ class OperationRunner:
     gate: CallGate
     record: Recorder
     profile: ServerProfile = OPENAI_PROFILE  # jobs pass the endpoint's resolved profile
+    project: str = ""  # the run's project, named to the endpoint (the simulator's book)
     # Persists an answered call the moment it settles, before its (slow) checks: a worker killed
     # while compiling the answer leaves its spend on record (paid once, recorded once).
     settled: Recorder | None = None
@@ -157,7 +158,7 @@ class _OperationRun:
     def __init__(self, runner: OperationRunner, operation: Operation[Any]) -> None:
         self.runner = runner
         self.op = operation
-        self.options = request_options(runner.model, operation, runner.phase, runner.profile)
+        self.options = request_options(runner.model, operation, runner.phase, runner.profile, runner.project)
         self.options_digest = _options_digest(self.options)
         self.conversation = Conversation(
             operation.system, operation.user, self.options["tools"], feedback_role(runner.model, runner.profile),

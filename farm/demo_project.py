@@ -1,0 +1,64 @@
+"""The project `farm demo --project NAME` plays: todo's hand-written book, or a generated one.
+
+A generated project (reddit, shopping, erp) is answered by a farm.sim.bookgen book of its size,
+served by the embedded simulator as that project's book. Its round names it by a requirements file
+beside the cached book (the catalog's text headed by its origin, so its sha256 is its own), not by
+catalog name: a catalog project's Golden Set suite tests the API of the real requirements, which
+the generated one does not have, so the verify job boots the generated backend and plays its own
+e2e tests only (no suite, no golden axis).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from farm.catalog import catalog_names, load_project
+
+if TYPE_CHECKING:
+    from farm.manifest import ProjectEntry
+
+HAND_WRITTEN = "todo"
+
+
+@dataclass(frozen=True)
+class DemoProject:
+    ref: str  # what the round file's `projects` names: a catalog name or a requirements file
+    books: dict[str, Path]  # project -> book directory, for the simulator (none: the scripts' own)
+
+    def round_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        """The demo round file's data on this project. A generated one runs without the round budget,
+        sized for todo: its simulated cost grows with its size (dollars at shopping's)."""
+        budgets = {} if self.books else data.get("budgets", {})
+        return {**data, "projects": [self.ref], "budgets": budgets}
+
+
+def demo_project(name: str, size: str | None = None) -> DemoProject:
+    """`size` (a bookgen preset name) shrinks or grows a generated project; default: its own size."""
+    generated = [project for project in catalog_names() if project != HAND_WRITTEN]
+    if name == HAND_WRITTEN:
+        if size is not None:
+            raise ValueError(f"{HAND_WRITTEN}'s answers are hand-written: it has no other size")
+        return DemoProject(HAND_WRITTEN, {})
+    if name not in generated:
+        raise ValueError(f"the demo plays {HAND_WRITTEN} or a generated {', '.join(generated)}, not {name!r}")
+    from farm.sim.bookgen.cache import cached_book  # the generator only when a generated project is asked for
+
+    book = cached_book(name, size or name)
+    requirements = book / f"{name}.md"
+    if not requirements.is_file():
+        origin = f"<!-- {name} of the catalog, answered by the generated book {book.name} (farm demo) -->\n"
+        requirements.write_text(origin + load_project(name).text, encoding="utf-8")
+    return DemoProject(str(requirements), {name: book})
+
+
+def generated_books(projects: Mapping[str, ProjectEntry]) -> dict[str, Path]:
+    """The books of a round's generated projects (their requirements file sits in one): what the
+    embedded simulator must serve again when the round is resumed."""
+    from farm.sim.bookgen.cache import cache_root
+
+    root = cache_root().resolve()
+    return {name: Path(entry.source).parent for name, entry in projects.items()
+            if entry.source != "catalog" and Path(entry.source).parent.parent == root}  # fmt: skip
