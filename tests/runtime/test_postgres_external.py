@@ -22,7 +22,7 @@ from farm.postgres_server import PostgresServer
 from farm.redis_server import free_port
 from runtime.sandbox import Outcome
 from tests.external_postgres import ADMIN, external_url, leftovers
-from tests.runtime.test_postgres_server import PSQL, REPO, psql, sandboxed_connections
+from tests.runtime.test_postgres_server import PSQL, REPO, command_lines, psql, sandboxed_connections
 
 pytestmark = pytest.mark.integration
 
@@ -220,14 +220,7 @@ def test_a_bad_url_gives_one_clear_error_without_its_password(url: str, weak_url
 
 
 def test_the_admin_password_never_appears_on_a_command_line(url: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    seen: list[str] = []
-    real_run = subprocess.run
-
-    def spying(argv, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202 - subprocess.run's signature
-        seen.append(" ".join(map(str, argv)))
-        return real_run(argv, *args, **kwargs)
-
-    monkeypatch.setattr(subprocess, "run", spying)
+    seen = command_lines(monkeypatch)
     with ExternalPostgres(url) as external:
         database = external.create_database("verify_argv")
         external.drop_database("verify_argv")

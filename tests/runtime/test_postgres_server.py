@@ -222,9 +222,8 @@ def test_a_server_whose_owner_is_killed_outright_stops_and_leaves_no_files() -> 
         owner.wait(timeout=10)
 
 
-def test_a_new_roles_password_never_appears_on_a_command_line(server: PostgresServer,
-                                                              monkeypatch: pytest.MonkeyPatch) -> None:
-    """Any user can read a process's argv; `admin` passes its variables to psql in the environment."""
+def command_lines(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The command line of every `subprocess.run` from now until `monkeypatch.undo()`, as ps shows it."""
     seen: list[str] = []
     real_run = subprocess.run
 
@@ -233,6 +232,13 @@ def test_a_new_roles_password_never_appears_on_a_command_line(server: PostgresSe
         return real_run(argv, *args, **kwargs)
 
     monkeypatch.setattr(subprocess, "run", spying)
+    return seen
+
+
+def test_a_new_roles_password_never_appears_on_a_command_line(server: PostgresServer,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Any user can read a process's argv; `admin` passes its variables to psql in the environment."""
+    seen = command_lines(monkeypatch)
     database = server.create_database("argv_check")
     monkeypatch.undo()
     try:
