@@ -13,7 +13,7 @@ hand-written todo book and any generated one, and a model's script stays one fil
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -134,13 +134,39 @@ class ScriptedModel(_Strict):
 _BOOK_FILE = TypeAdapter(dict[AnswerKey, dict[str, Any]])
 
 
+Variants = dict[str, frozenset[str]]  # operation -> the variants a book has of it
+_NO_VARIANTS: frozenset[str] = frozenset()
+
+
+def _index_variants(book: dict[str, dict[str, Any]]) -> Variants:
+    """A book's `op@variant` keys by operation (an AnswerKey has at most one `@`)."""
+    found: dict[str, set[str]] = {}
+    for key in book:
+        operation, at, variant = key.partition("@")
+        if at:
+            found.setdefault(operation, set()).add(variant)
+    return {operation: frozenset(variants) for operation, variants in found.items()}
+
+
 @dataclass(frozen=True)
 class Fixtures:
-    """Everything the simulator plays: one scripts directory's models and books, and project books."""
+    """Everything the simulator plays: one scripts directory's models and books, and project books.
+
+    Each book's variants are indexed by operation when the fixtures are made, so choosing a
+    behaviour costs the same on a generated book of thousands of answers as on todo's (the books
+    are not to be changed afterwards).
+    """
 
     models: dict[str, ScriptedModel]
     books: dict[str, dict[str, dict[str, Any]]]
     project_books: dict[str, dict[str, dict[str, Any]]]
+    _book_variants: dict[str, Variants] = field(init=False, repr=False, compare=False)
+    _project_variants: dict[str, Variants] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_book_variants", {name: _index_variants(b) for name, b in self.books.items()})
+        object.__setattr__(self, "_project_variants",
+                           {name: _index_variants(b) for name, b in self.project_books.items()})
 
     def _in_play(self, model: ScriptedModel, project: str) -> list[dict[str, dict[str, Any]]]:
         """The project's book when there is one, else the model's books, first book first."""
@@ -156,9 +182,11 @@ class Fixtures:
 
     def behaviour(self, model: ScriptedModel, operation: str, attempt: int, project: str = "") -> Behaviour:
         """The model's behaviour on the books in play (see ScriptedModel.behaviour)."""
-        prefix = f"{operation}@"
-        variants = {key.removeprefix(prefix) for book in self._in_play(model, project) for key in book
-                    if key.startswith(prefix)}  # fmt: skip
+        if project in self.project_books:
+            variants = self._project_variants[project].get(operation, _NO_VARIANTS)
+        else:
+            variants = _NO_VARIANTS.union(*(self._book_variants[book].get(operation, _NO_VARIANTS)
+                                            for book in model.books))
         return model.behaviour(operation, attempt, variants)
 
 

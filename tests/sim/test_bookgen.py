@@ -47,6 +47,7 @@ from workers.phases.interface.ast import (
 )
 from workers.phases.interface.compiler import check_routes
 from workers.phases.interface.phase import InterfacePhase
+from workers.phases.partial import PartialModelFailure
 from workers.phases.realize.ast import FunctionBody
 from workers.phases.realize.compiler import check_text
 from workers.phases.realize.phase import RealizePhase
@@ -214,6 +215,22 @@ def test_cross_references_are_consistent(name: str, seed: int) -> None:
                     assert table in endpoint["tables"] and column in columns[table], (endpoint["path"], prop["column"])
 
 
+@pytest.mark.parametrize("seed", SEEDS)
+@pytest.mark.parametrize("name", PRESETS)
+def test_a_history_takes_every_snapshot_of_a_row(name: str, seed: int) -> None:
+    """Each write of a row records a snapshot repeating its values, so a history table has no unique
+    index: one on (row, code) refused the second snapshot of a row with a code (409 on its update or
+    delete: 5 of shopping's 153 e2e tests failed on the booted backend)."""
+    models = [model for answer in entries(book_of(name, seed), "database/schema-") for model in answer["models"]]
+    histories = [model for model in models if model["stance"] == "snapshot"]
+    assert [model["name"] for model in histories if model["unique_indexes"]] == []
+    if name == "shopping":  # the case that failed is reached: histories copy a code their row keeps unique
+        coded = {model["name"] for model in models
+                 if any("code" in index["fields"] for index in model["unique_indexes"])}
+        assert any(any(f["name"] == "code" for f in model["plain_fields"])
+                   and model["foreign_fields"][0]["relation"]["target"] in coded for model in histories)
+
+
 def merged_database(book: Book) -> DatabaseApplication:
     """The Database AST the phase merges from the book's answers."""
     return DatabaseApplication.model_validate({"namespaces": [
@@ -300,7 +317,7 @@ def test_written_book_loads_as_a_simulator_book(scripts_dir: Path) -> None:
     assert fixtures.answer(model, "interface/schemas-1") == book["interface/schemas-1"]
 
 
-def test_a_cached_book_is_written_once_with_a_variant_for_each_learner_fault(
+def test_a_cached_book_is_written_once_with_a_variant_for_each_scripted_fault(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
@@ -309,6 +326,35 @@ def test_a_cached_book_is_written_once_with_a_variant_for_each_learner_fault(
     assert cached_book("reddit", "small") == directory and (directory / "test.yaml").stat().st_mtime_ns == written
     played = load_fixtures(project_books={"reddit": directory}).project_books["reddit"]
     assert {key: answer for key, answer in played.items() if "@" not in key} == book_of("small")
-    learner = load_fixtures().models["sim/learner"]
-    named = {behaviour.variant for rule in learner.script.values() for behaviour in rule} - {None}
+    models = load_fixtures().models
+    named = {behaviour.variant for name in ("sim/learner", "sim/stubborn") for rule in models[name].script.values()
+             for behaviour in rule} - {None}
     assert sorted(key.split("@")[1] for key in played if "@" in key) == sorted(named)  # one each
+
+
+def test_the_stubborn_model_fails_one_generated_provider_on_every_attempt(
+    small_runs: Runs, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """sim/stubborn's glob rule hits the provider a generated book damages with `@date-not-string`
+    (todo's is put-members-me): Realize ends model_failed on it alone, with the same type error each time."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    fixtures = load_fixtures(project_books={"reddit": cached_book("reddit", "small")})
+    stubborn, book = fixtures.models["sim/stubborn"], fixtures.project_books["reddit"]
+    answers: dict[str, list[dict[str, Any]]] = {}
+    for key in book_of("small"):
+        if key.startswith("realize/"):
+            played = [fixtures.behaviour(stubborn, key, attempt, "reddit") for attempt in range(4)]
+            assert all(behaviour.kind == "answer" for behaviour in played)
+            answers[key.removeprefix("realize/")] = [copy.deepcopy(fixtures.answer(
+                stubborn, key, behaviour.variant, "reddit")) for behaviour in played]
+    damaged = [key for key in book if key.endswith("@date-not-string")]
+    assert damaged == ["realize/provider-get-members-me@date-not-string"]
+    assert answers["provider-get-members-me"] == [book[damaged[0]]] * 4
+    assert sum(answer != [book[f"realize/{op}"]] * 4 for op, answer in answers.items()) == 1
+    priors = {phase: output.ast for phase, (_, output) in small_runs.items() if phase != "realize"}
+    ctx = FixtureContext(priors=priors, answers=answers, project="small")
+    with pytest.raises(PartialModelFailure, match="provider-get-members-me") as failure:
+        RealizePhase().run(ctx)
+    attempts = ctx.diagnostics["provider-get-members-me"][:4]
+    assert [[d.code for d in attempt] for attempt in attempts] == [["TS2322"]] * 4
+    assert failure.value.output.summary["failed_operations"] == 1

@@ -53,6 +53,53 @@ def test_the_learner_damages_on_todo_exactly_the_operations_it_always_did() -> N
     assert fixtures.behaviour(learner, "database/schema-todos", 1, "todo").label == "answer"
 
 
+def test_the_stubborn_model_damages_on_todo_the_provider_it_always_did_on_every_attempt() -> None:
+    """Its `realize/provider-*` rule applies only where the book has `@date-not-string`."""
+    fixtures = load_fixtures()
+    stubborn = fixtures.models["sim/stubborn"]
+    operations = [key for key in fixtures.books["todo"] if "@" not in key]
+    damaged = {op: [fixtures.behaviour(stubborn, op, attempt, "todo").label for attempt in range(4)]
+               for op in operations if fixtures.behaviour(stubborn, op, 0, "todo").label != "answer"}
+    assert damaged == {"realize/provider-put-members-me": ["answer@date-not-string"] * 4}
+
+
+def test_the_slow_model_answers_everything_right_after_a_long_latency() -> None:
+    fixtures = load_fixtures()
+    slow, clean = fixtures.models["sim/slow"], fixtures.models["sim/clean"]
+    assert slow.latency_ms >= 1000 and slow.latency_ms >= 10 * clean.latency_ms
+    assert slow.prices.output < clean.prices.output and "latency" in slow.description
+    operations = [op for op in fixtures.books["todo"] if "@" not in op]
+    assert {fixtures.behaviour(slow, op, 0, "todo").label for op in operations} == {"answer"}
+
+
+class _Unscannable(dict):  # type: ignore[type-arg]
+    """A book that may be looked up but not scanned."""
+
+    def __iter__(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the book was scanned")
+
+    def keys(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the book was scanned")
+
+    def items(self):  # type: ignore[no-untyped-def]
+        raise AssertionError("the book was scanned")
+
+
+def test_choosing_a_behaviour_looks_variants_up_without_scanning_the_books(scripts_dir: Path) -> None:
+    """Variants are indexed when the fixtures load: a call costs the same on a book of any size."""
+    book = scripts_dir / "answers" / "todo"
+    fixtures = load_fixtures(scripts_dir, project_books={"tiny": book})
+    learner = fixtures.models["sim/learner"]
+    operations = ("database/schema-todos", "realize/provider-get-todos", "analyze/plan", "realize/unknown-op")
+    expected = {(project, op): [fixtures.behaviour(learner, op, attempt, project).label for attempt in range(2)]
+                for project in ("todo", "tiny") for op in operations}
+    fixtures.books["todo"] = _Unscannable(fixtures.books["todo"])
+    fixtures.project_books["tiny"] = _Unscannable(fixtures.project_books["tiny"])
+    for (project, op), labels in expected.items():
+        assert [fixtures.behaviour(learner, op, attempt, project).label for attempt in range(2)] == labels
+    assert fixtures.behaviour(learner, "database/schema-todos", 0, "tiny").label == "answer@dangling-fk"
+
+
 def test_todo_book_holds_a_valid_full_analyze_phase() -> None:
     book = load_fixtures().books["todo"]
     plan = AnalyzePlan.model_validate(book["analyze/plan"])

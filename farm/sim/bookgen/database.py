@@ -59,12 +59,18 @@ def model(entity: Entity) -> dict[str, Any]:
 
 
 def _indexes(entity: Entity) -> dict[str, list[dict[str, Any]]]:
-    """What lists and lookups need: unique logins and tokens, owner-then-time scans, label search."""
+    """What lists and lookups need: unique logins, tokens and codes, owner-then-time scans, label search.
+
+    A history is never unique: each snapshot repeats its row's values (its code among them), so a
+    second snapshot of one row would be refused (409) by any unique index of its own.
+    """
     names = {c.name for c in entity.columns}
-    unique = [{"fields": [name]} for name in ("email", "refresh_token_hash") if name in names]
     first_fk = entity.references[0].column if entity.references else None
-    if "code" in names:
-        unique.append({"fields": [first_fk, "code"] if first_fk else ["code"]})
+    unique = []
+    if entity.stance != "snapshot":
+        unique = [{"fields": [name]} for name in ("email", "refresh_token_hash") if name in names]
+        if "code" in names:
+            unique.append({"fields": [first_fk, "code"] if first_fk else ["code"]})
     plain = [{"fields": [first_fk, "created_at"] if first_fk else ["created_at"]}]
     gin = [{"field": c.name} for c in entity.columns if c.name in _SEARCHED and entity.stance != "snapshot"]
     return {"unique_indexes": unique, "plain_indexes": plain, "gin_indexes": gin}
