@@ -108,14 +108,20 @@ local function settle_hold(id, actual, model, counters)
 end
 """
 
-# KEYS: as settle_hold's, then leases, endpoint state. ARGV: id, actual cost (nanos; '' when
-# unknown), answered (1/0), max concurrency, model, then usage counter name/value pairs. An
-# answered call grows the shared cap by 1/cap: about one slot per cap's worth of successes.
+# KEYS: as settle_hold's, then leases, endpoint state, wake list. ARGV: id, actual cost (nanos; ''
+# when unknown), answered (1/0), max concurrency, model, then usage counter name/value pairs. The
+# freed slot wakes one waiting caller (a token on the wake list; at most max concurrency of them
+# wait there unclaimed). An answered call grows the shared cap by 1/cap: about one slot per cap's
+# worth of successes.
 _SETTLE = _SETTLE_HOLD + """
 local counters = {}
 for i = 6, #ARGV do counters[#counters + 1] = ARGV[i] end
 settle_hold(ARGV[1], ARGV[2], ARGV[5], counters)
-redis.call('ZREM', KEYS[6], ARGV[1])
+if redis.call('ZREM', KEYS[6], ARGV[1]) == 1 then
+  redis.call('LPUSH', KEYS[8], '1')
+  redis.call('LTRIM', KEYS[8], 0, tonumber(ARGV[4]) - 1)
+  redis.call('PEXPIRE', KEYS[8], 60000)
+end
 if ARGV[3] == '1' then
   local max_cap = tonumber(ARGV[4])
   local cap = tonumber(redis.call('HGET', KEYS[7], 'cap') or ARGV[4])
@@ -208,6 +214,7 @@ def _text(value: object) -> str:
 
 class AdmissionScripts:
     def __init__(self, client: redis.Redis) -> None:
+        self._client = client
         self._admit = client.register_script(_ADMIT)
         self._settle = client.register_script(_SETTLE)
         self._reconcile = client.register_script(_RECONCILE)
@@ -228,7 +235,7 @@ class AdmissionScripts:
 
     def settle(self, ticket: Ticket, actual_nanos: int | None, answered: bool, model_id: str,
                usage: dict[str, float]) -> None:
-        keys = _settle_keys(ticket.round_id) + ticket.limit.keys[:2]
+        keys = _settle_keys(ticket.round_id) + ticket.limit.keys[:2] + [ticket.limit.wake_key]
         actual = "" if actual_nanos is None else actual_nanos
         args = [ticket.id, actual, int(answered), ticket.limit.concurrency, model_id, *_counter_pairs(usage)]
         self._settle(keys=keys, args=args)
@@ -243,6 +250,11 @@ class AdmissionScripts:
                      calls[start:start + _RECONCILE_BATCH]]  # fmt: skip
             settled += int(self._reconcile(keys=_settle_keys(round_id), args=[model_id, json.dumps(batch)]))
         return settled
+
+    def wait_for_slot(self, limit: EndpointLimit, timeout_s: float) -> None:
+        """Block until a call on `limit`'s endpoint settles (its slot is free) or `timeout_s` passes:
+        a waiter wakes when it can be admitted instead of asking again every few milliseconds."""
+        self._client.blpop([limit.wake_key], timeout=timeout_s)
 
     def throttle(self, ticket: Ticket, retry_after_s: float | None) -> None:
         retry_ms = round((retry_after_s or 0) * 1000)

@@ -49,6 +49,11 @@ class EndpointLimit:
         base = f"farm:endpoint:{self.endpoint}"
         return [base + ":leases", base + ":state", base + ":rpm", _REGISTRY]
 
+    @property
+    def wake_key(self) -> str:
+        """A list a settled call pushes a token on: a caller waiting for a slot blocks on it."""
+        return f"farm:endpoint:{self.endpoint}:wake"
+
 
 @dataclass(frozen=True)
 class EndpointState:

@@ -88,3 +88,44 @@ def test_requests_per_minute_are_shared_in_a_sliding_window(redis_url: str, sim:
 
 def test_endpoint_keys_and_labels_never_hold_credentials() -> None:
     assert public_url("https://user:s3cret@llm.example:8443/v1/?key=abc#x") == "https://llm.example:8443/v1"
+
+
+def _evalsha_calls(client: redis.Redis) -> int:
+    return int(client.info("commandstats").get("cmdstat_evalsha", {}).get("calls", 0))
+
+
+def test_a_caller_waiting_for_a_slot_is_woken_by_the_call_that_frees_it(redis_url: str, sim: SimServer) -> None:
+    """No polling: while the one slot is held for a second, the waiter asks Redis a handful of
+    times (its first try, the 0.5 s fallback, the wake), not every few milliseconds."""
+    spec = sim_spec("wake", sim.base_url, concurrency=1)
+    client = redis.Redis.from_url(redis_url)
+    holder, waiter = (SharedGate(redis.Redis.from_url(redis_url), spec.round, spec) for _ in range(2))
+    admitted_at: list[float] = []
+
+    def wait() -> None:
+        with waiter.admit(MODEL, 0.0, "waiter") as admission:
+            admitted_at.append(time.monotonic())
+            admission.settle(Usage())
+
+    with holder.admit(MODEL, 0.0, "holder") as admission:
+        thread = threading.Thread(target=wait)
+        before = _evalsha_calls(client)
+        thread.start()
+        time.sleep(1.0)
+        assert not admitted_at, "admitted while the only slot was held"
+        waiting_calls = _evalsha_calls(client) - before
+        admission.settle(Usage())
+        released = time.monotonic()
+    thread.join(timeout=5)
+    assert admitted_at and admitted_at[0] - released < 0.25, "the waiter was not woken when the slot freed"
+    assert waiting_calls <= 4, f"{waiting_calls} admission attempts in one second of waiting: it polls"
+
+
+def test_wake_tokens_nobody_waits_for_are_bounded_by_the_cap(redis_url: str, sim: SimServer) -> None:
+    spec = sim_spec("tokens", sim.base_url, concurrency=3)
+    gate = SharedGate(redis.Redis.from_url(redis_url), spec.round, spec)
+    for i in range(10):
+        with gate.admit(MODEL, 0.0, f"call-{i}") as admission:
+            admission.settle(Usage())
+    limit = EndpointLimit.of(spec.models[0], sim.base_url)
+    assert redis.Redis.from_url(redis_url).llen(limit.wake_key) == 3

@@ -99,7 +99,10 @@ class SharedGate:
             if isinstance(result, Refused):
                 raise self._refusal(model_id, worst_nanos, result)
             assert isinstance(result, Wait)
-            time.sleep(min(result.seconds, _MAX_POLL_S) * random.uniform(0.8, 1.2))
+            if result.reason == "concurrency":  # woken by the call that frees a slot; asks again at worst every 0.5 s
+                self._scripts.wait_for_slot(limit, _MAX_POLL_S)
+            else:
+                time.sleep(min(result.seconds, _MAX_POLL_S) * random.uniform(0.8, 1.2))
 
     def _refusal(self, model_id: str, worst_nanos: int, refused: Refused) -> BudgetStopped:
         kind, owner = budget.scope_kind(refused.scope), budget.scope_model(refused.scope)
