@@ -1,11 +1,9 @@
-"""Emit `openapi.json` (OpenAPI 3.1) from the Interface AST and validate it with openapi-spec-validator."""
+"""Emit `openapi.json` (OpenAPI 3.1) from the Interface AST (its validity: tests/phases/test_interface_phase.py)."""
 
 from __future__ import annotations
 
 import json
 from typing import Any
-
-from openapi_spec_validator import OpenAPIV31SpecValidator
 
 from workers.phases.interface import contract
 from workers.phases.interface.ast import InterfaceApplication, JsonSchema, ObjectSchema, Route, TypeDefinition
@@ -119,11 +117,6 @@ def build_openapi(app: InterfaceApplication, title: str) -> dict[str, Any]:
             "securitySchemes": {_SECURITY: {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}},
         },
     }
-
-
-def openapi_errors(document: dict[str, Any]) -> list[str]:
-    """openapi-spec-validator's findings (empty when the document is valid OpenAPI 3.1)."""
-    return [str(error).splitlines()[0] for error in OpenAPIV31SpecValidator(document).iter_errors()]
 
 
 def render_openapi(document: dict[str, Any]) -> str:
