@@ -57,10 +57,18 @@ def test_whole_program_diagnostics_agree_with_the_scorers_one_shot_check(tmp_pat
 def test_closing_ends_the_compiler_processes() -> None:
     before = {p.pid for p in psutil.Process().children(recursive=True)}
     checker = ProjectChecker(_tree())
+    checker.check()  # the compiler starts in the background; a check waits for it
     started = {p.pid for p in psutil.Process().children(recursive=True)} - before
     assert started, "the checker runs a compiler process"
     checker.close()
     assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in started)
+
+
+def test_closing_while_the_compiler_starts_leaves_no_process() -> None:
+    before = {p.pid for p in psutil.Process().children(recursive=True)}
+    ProjectChecker(_tree()).close()
+    left = {p.pid for p in psutil.Process().children(recursive=True)} - before
+    assert not any(psutil.pid_exists(pid) and psutil.Process(pid).status() != psutil.STATUS_ZOMBIE for pid in left)
 
 
 def test_paths_outside_the_tree_are_refused() -> None:

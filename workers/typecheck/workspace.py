@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import tempfile
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,7 +34,11 @@ class CheckResult:
 
 
 class ProjectChecker:
-    """Holds `files` on disk and a compiler over those matching `include`; thread-safe; close it."""
+    """Holds `files` on disk and a compiler over those matching `include`; thread-safe; close it.
+
+    The compiler starts in the background (it takes a second or so): a phase's first operations
+    wait for their model's answers meanwhile, and only the first check waits for the compiler.
+    """
 
     def __init__(self, files: Mapping[str, str], include: Sequence[str] = SOURCES) -> None:
         self._scratch = tempfile.TemporaryDirectory(prefix="farm-check-")
@@ -43,10 +48,17 @@ class ProjectChecker:
         self._files: dict[str, str] = {}
         try:
             self._store(files)
-            self._server = self._start(base, include)
         except BaseException:
             self._scratch.cleanup()
             raise
+        self._starting = ThreadPoolExecutor(max_workers=1, thread_name_prefix="checker-start")
+        self._started = self._starting.submit(self._start, base, include)
+        self._starting.shutdown(wait=False)
+
+    @property
+    def _server(self) -> TsServer:
+        """The compiler, once started (raises what starting it raised)."""
+        return self._started.result()
 
     def _start(self, base: Path, include: Sequence[str]) -> TsServer:
         """The Prisma stub for the tree's schema, the scorer's tsconfig over `include`, the compiler."""
@@ -149,7 +161,8 @@ class ProjectChecker:
     # ---- lifecycle
     def close(self) -> None:
         try:
-            self._server.close()
+            if self._started.exception() is None:  # waits for a start still under way
+                self._server.close()
         finally:
             self._scratch.cleanup()
 
