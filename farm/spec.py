@@ -176,7 +176,7 @@ class RoundSpec(_Spec):
     )
     retry: RetryPolicy = RetryPolicy()
     budgets: Budgets = Budgets()
-    operation_concurrency: int = Field(default=4, ge=1, le=64, description="operations of one phase run at once")
+    operation_concurrency: int = Field(default=4, ge=1, le=64, description="calls of one phase job in flight at once")
 
     @field_validator("models")
     @classmethod

@@ -22,6 +22,9 @@ from workers.oplog import OperationLog
 from workers.phases.base import Operation
 
 OK = "succeeded"
+# Operations run at once per call slot: while one waits for its call, another is checked or
+# checkpointed (the job's calls in flight stay capped by its gate, workers.harness.gate.JobSlots).
+OPERATIONS_PER_SLOT = 2
 
 
 @dataclass
@@ -34,8 +37,9 @@ class StoreContext:
     store: Store
     runner: OperationRunner
     log: OperationLog
-    concurrency: int
+    concurrency: int  # the job's call slots (operation_concurrency)
     operations_s: float = 0.0  # time spent in operations (calls, checks, checkpoints), summed over threads
+    batches: int = 0  # `run` calls so far: a checkpoint names its batch, so the run's critical path can be rebuilt
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     @property
@@ -47,12 +51,15 @@ class StoreContext:
 
     def run(self, operations: Sequence[Operation[Any]]) -> list[BaseModel]:
         """Every operation runs (to its end or its failure) before the phase hears of a failure."""
-        workers = min(self.concurrency, len(operations))
+        with self._lock:
+            self.batches += 1
+            batch = self.batches
+        workers = min(self.concurrency * OPERATIONS_PER_SLOT, len(operations))
         if workers <= 1:  # no thread to start for what runs one at a time anyway
-            outcomes = [self._outcome(op) for op in operations]
+            outcomes = [self._outcome(op, batch) for op in operations]
         else:
             with ThreadPoolExecutor(max_workers=workers) as pool:
-                futures = [pool.submit(self._run_one, op) for op in operations]
+                futures = [pool.submit(self._run_one, op, batch) for op in operations]
                 outcomes = [future.exception() or future.result() for future in futures]
         ended = [o for o in outcomes if isinstance(o, BaseException)]
         if ended:
@@ -62,21 +69,21 @@ class StoreContext:
             raise (non_model or ended)[0]
         return outcomes  # type: ignore[return-value]
 
-    def _outcome(self, op: Operation[Any]) -> BaseModel | Exception:
+    def _outcome(self, op: Operation[Any], batch: int) -> BaseModel | Exception:
         try:
-            return self._run_one(op)
+            return self._run_one(op, batch)
         except Exception as exc:  # noqa: BLE001 - weighed with the others' outcomes in run()
             return exc
 
-    def _run_one(self, op: Operation[Any]) -> BaseModel:
+    def _run_one(self, op: Operation[Any], batch: int) -> BaseModel:
         began = time.perf_counter()
         try:
-            return self._checkpointed(op)
+            return self._checkpointed(op, batch)
         finally:
             with self._lock:
                 self.operations_s += time.perf_counter() - began
 
-    def _checkpointed(self, op: Operation[Any]) -> BaseModel:
+    def _checkpointed(self, op: Operation[Any], batch: int) -> BaseModel:
         checkpoint = self.log.checkpoint(op.op_id)
         if checkpoint is not None:
             if checkpoint["status"] == OK:
@@ -86,11 +93,11 @@ class StoreContext:
         try:
             ast = self.runner.run(op)
         except ModelFailed as exc:
-            self._checkpoint(op, {"status": "model_failed", "reason": exc.reason}, started)
+            self._checkpoint(op, {"status": "model_failed", "reason": exc.reason}, started, batch)
             raise
-        self._checkpoint(op, {"status": OK, "ast": ast.model_dump(mode="json")}, started)
+        self._checkpoint(op, {"status": OK, "ast": ast.model_dump(mode="json")}, started, batch)
         return ast
 
-    def _checkpoint(self, op: Operation[Any], body: dict[str, Any], started: float) -> None:
-        body |= {"op_id": op.op_id, "tool": op.tool_name, "started_at": started, "ended_at": time.time()}
+    def _checkpoint(self, op: Operation[Any], body: dict[str, Any], started: float, batch: int) -> None:
+        body |= {"op_id": op.op_id, "tool": op.tool_name, "batch": batch, "started_at": started, "ended_at": time.time()}
         self.log.save_checkpoint(op.op_id, body)

@@ -31,6 +31,7 @@ from workers.context import StoreContext
 from workers.environment import JOB_LEASE_TTL_S, WorkerEnv
 from workers.harness.dialect import resolve
 from workers.harness.endpoint import make_client
+from workers.harness.gate import JobSlots
 from workers.harness.operation import OperationRunner
 from workers.oplog import OperationLog
 from workers.phases.base import PHASES
@@ -177,7 +178,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
             model=model,
             policy=manifest.spec.retry,
             phase=job.phase,
-            gate=env.gate(round_id),
+            gate=JobSlots(env.gate(round_id), manifest.spec.operation_concurrency),
             record=oplog,
             settled=oplog.settled,
             profile=resolve(model, recorded.server if recorded else None, str(client.base_url), client.api_key),

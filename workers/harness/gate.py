@@ -46,3 +46,18 @@ class LocalGate:
         semaphore = self._semaphores[model_id]
         with semaphore:
             yield _NoSettle()
+
+
+class JobSlots:
+    """A phase job's own cap on its calls in flight (`operation_concurrency`), in front of the farm's
+    gate. The job runs more operations than it has call slots (StoreContext), so one operation's
+    checks and checkpoint overlap another's call instead of leaving a slot idle while they run."""
+
+    def __init__(self, gate: CallGate, slots: int) -> None:
+        self._gate = gate
+        self._slots = threading.BoundedSemaphore(slots)
+
+    @contextmanager
+    def admit(self, model_id: str, worst_case_usd: float, call_id: str) -> Iterator[Admission]:
+        with self._slots, self._gate.admit(model_id, worst_case_usd, call_id) as admission:
+            yield admission
