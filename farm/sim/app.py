@@ -308,6 +308,10 @@ def create_app(
             Route("/v1/models", list_models, methods=["GET"]),
             *(_dialect_mount(dialect) for dialect in make_dialects(n_ctx).values()),
             Route("/dialect/{name}/{rest:path}", unknown_dialect),
+            # The plain API again under a name of one's choosing: one simulator plays several servers,
+            # each with slots of its own (the farm shares a limit by base URL, as a real server's).
+            Route("/endpoint/{name}/v1/chat/completions", chat_completions, methods=["POST"]),
+            Route("/endpoint/{name}/v1/models", list_models, methods=["GET"]),
             Route("/_sim/faults", inject_fault, methods=["POST"]),
             Route("/_sim/stats", stats, methods=["GET"]),
             Route("/_sim/reset", reset, methods=["POST"]),

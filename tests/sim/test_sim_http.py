@@ -15,8 +15,10 @@ import openai
 import pytest
 import yaml
 
+from farm.ratelimit import EndpointLimit
 from farm.sim import FixtureError, SimAdmin, SimServer
 from farm.sim.fixtures import load_fixtures
+from farm.spec import ModelSpec
 from workers.phases.analyze.ast import AnalysisDocument, AnalyzePlan
 
 pytestmark = pytest.mark.integration
@@ -90,6 +92,19 @@ def test_forced_call_returns_the_book_answer_with_usage(client: openai.OpenAI, a
     assert usage.prompt_tokens_details.cached_tokens == 0 and usage.completion_tokens_details.reasoning_tokens == 0
     expected = (usage.prompt_tokens * 0.50 + usage.completion_tokens * 1.50) / 1e6
     assert usage.model_extra["cost"] == pytest.approx(expected)
+
+
+def test_named_endpoints_play_the_same_models_as_servers_of_their_own(sim: SimServer) -> None:
+    """`/endpoint/NAME/v1` is the plain API again: one simulator stands for several servers, and the
+    farm, which shares a limit by base URL, gives each its own slots."""
+    urls = [f"{sim.root}/endpoint/{name}/v1" for name in ("a", "b")]
+    for url in urls:
+        named = openai.OpenAI(base_url=url, api_key="sim", max_retries=0, timeout=20)
+        assert arguments(call(named, "sim/clean", "analyze/plan")) == arguments(call(named, "sim/clean", "analyze/plan"))
+        assert "sim/clean" in [m.id for m in named.models.list()]
+    limits = [EndpointLimit.of(ModelSpec.model_validate({"id": "sim/clean", "endpoint": {"kind": "simulator",
+              "base_url": url}, "prices": {"input": 0, "output": 0}})) for url in urls]  # fmt: skip
+    assert limits[0].keys[0] != limits[1].keys[0]
 
 
 def test_a_retry_reports_the_conversation_prefix_as_cached(client: openai.OpenAI, admin: SimAdmin) -> None:
