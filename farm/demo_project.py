@@ -2,10 +2,14 @@
 
 A generated project (reddit, shopping, erp) is answered by a farm.sim.bookgen book of its size,
 served by the embedded simulator as that project's book. Its round names it by a requirements file
-beside the cached book (the catalog's text headed by its origin, so its sha256 is its own), not by
-catalog name: a catalog project's Golden Set suite tests the API of the real requirements, which
-the generated one does not have, so the verify job boots the generated backend and plays its own
-e2e tests only (no suite, no golden axis).
+in the cached book's `project/` directory (the catalog's text headed by its origin, so its sha256 is
+its own), not by catalog name: a catalog project's Golden Set suite tests the API of the real
+requirements, which the generated one does not have. Beside that file go the generated book's own
+suite, `<name>.scenarios.yaml` (farm.sim.bookgen.suite: auth, crud, query, negative and workflow
+scenarios of the generated API, from the same spec as the book), and the analysis it cites,
+`<name>.analysis.md`; so the verify job (`suite_of`) and `farm verify --project <name>.md` play that
+suite against the generated backend before its own e2e tests, and the run gets a golden axis as a
+catalog project's does. (A directory of their own: the simulator reads every `*.yaml` of the book's.)
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ if TYPE_CHECKING:
     from farm.manifest import ProjectEntry
 
 HAND_WRITTEN = "todo"
+PROJECT_DIR = "project"  # in a generated book's directory: the requirements file, its suite and analysis
 
 
 @dataclass(frozen=True)
@@ -44,21 +49,32 @@ def demo_project(name: str, size: str | None = None) -> DemoProject:
         return DemoProject(HAND_WRITTEN, {})
     if name not in generated:
         raise ValueError(f"the demo plays {HAND_WRITTEN} or a generated {', '.join(generated)}, not {name!r}")
-    from farm.sim.bookgen.cache import cached_book  # the generator only when a generated project is asked for
+    # the generator only when a generated project is asked for
+    from farm.sim.bookgen.cache import book_spec, cached_book
+    from farm.sim.bookgen.suite import write_golden_suite
+    from runtime.scenarios.suite import SUITE_SUFFIX
 
     book = cached_book(name, size or name)
-    requirements = book / f"{name}.md"
+    requirements = book / PROJECT_DIR / f"{name}.md"
+    requirements.parent.mkdir(exist_ok=True)
     if not requirements.is_file():
         origin = f"<!-- {name} of the catalog, answered by the generated book {book.name} (farm demo) -->\n"
         requirements.write_text(origin + load_project(name).text, encoding="utf-8")
+    if not requirements.with_name(name + SUITE_SUFFIX).is_file():
+        write_golden_suite(book_spec(name, size or name), requirements, f"the generated book {book.name}")
     return DemoProject(str(requirements), {name: book})
 
 
 def generated_books(projects: Mapping[str, ProjectEntry]) -> dict[str, Path]:
-    """The books of a round's generated projects (their requirements file sits in one): what the
-    embedded simulator must serve again when the round is resumed."""
+    """The books of a round's generated projects (their requirements file sits in one's `project/`,
+    or, in rounds from before the Golden suites, in the book's directory itself): what the embedded
+    simulator must serve again when the round is resumed."""
     from farm.sim.bookgen.cache import cache_root
 
     root = cache_root().resolve()
-    return {name: Path(entry.source).parent for name, entry in projects.items()
-            if entry.source != "catalog" and Path(entry.source).parent.parent == root}  # fmt: skip
+    found = {}
+    for name, entry in projects.items():
+        if entry.source != "catalog":
+            source = Path(entry.source)
+            found |= {name: book for book in (source.parent.parent, source.parent) if book.parent == root}
+    return found

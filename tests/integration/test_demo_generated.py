@@ -1,5 +1,6 @@
 """`farm demo --project NAME` on a generated book (farm.sim.bookgen), as a user runs it: the same three
-scripted models end as on todo, and the generated backend is verified on its own e2e tests only.
+scripted models end as on todo, and the generated backend is verified on its own e2e tests and on the
+Golden Set suite generated for its API (farm.sim.bookgen.suite), which a clean backend passes whole.
 
 Played at the `small` preset's size (`--size`, hidden): the reference sizes take minutes."""
 
@@ -45,7 +46,11 @@ def test_demo_on_a_generated_project_ends_as_on_todo(tmp_path: Path) -> None:
     for model in ("clean", "learner"):
         runtime = json.loads((runs / "sim" / model / "reddit" / "runtime.json").read_text())
         assert runtime["boots"] and runtime["e2e"]["total"] > 0
-        assert runtime["golden"]["suite"] is None  # the catalog's reddit suite tests another API
+        golden = runtime["golden"]  # the generated API's own suite (the catalog's reddit one tests another API)
+        assert golden["suite"] == "reddit-generated" and golden["skipped"] == 0
+        assert set(golden["by_category"]) == {"auth", "crud", "query", "negative", "workflow"}
+        failed = {s["id"]: s["message"] for s in runtime["scenarios"] if s["verdict"] != "passed"}
+        assert golden["passed"] == golden["total"] >= 15 and not failed, failed
         assert json.loads((runs / "sim" / model / "reddit" / "score.json").read_text())["total"] > 0
     # The learner met every fault its script plays, each on the generated op it fits, and recovered.
     failed = {phase: [json.loads(line)["outcome"] for line in (runs / "sim" / "learner" / "reddit" / phase / "calls.jsonl")

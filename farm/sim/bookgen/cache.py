@@ -4,7 +4,7 @@ A book is keyed by its project vocabulary, size preset and seed, and by a digest
 own source, so a changed generator never serves a stale book (the phases' planners it calls are not
 hashed: after changing how a phase names its operations, empty the cache). It lives under
 `$XDG_CACHE_HOME/benchfarm/books` (default `~/.cache`), as `<phase>.yaml` files with the fault
-variants the learner script plays (`faults`), ready for the simulator's `project_books`.
+variants the learner and stubborn scripts play (`faults`), ready for the simulator's `project_books`.
 """
 
 from __future__ import annotations
@@ -35,14 +35,20 @@ def generator_digest() -> str:
     return digest.hexdigest()[:12]
 
 
-def cached_book(project: str, size: str, seed: int = 0) -> Path:
-    """The directory of the book of `project`'s vocabulary at preset `size`'s size, written if absent."""
+def book_spec(project: str, size: str, seed: int = 0) -> Spec:
+    """The spec of the book of `project`'s vocabulary at preset `size`'s size."""
     if size not in PRESETS:
         raise ValueError(f"unknown size {size!r} (known: {', '.join(PRESETS)})")
+    return Spec(project=project, size=PRESETS[size][1], seed=seed)
+
+
+def cached_book(project: str, size: str, seed: int = 0) -> Path:
+    """The directory of the book of `project`'s vocabulary at preset `size`'s size, written if absent."""
+    spec = book_spec(project, size, seed)
     directory = cache_root() / f"{project}-{size}-{seed}-{generator_digest()}"
     if directory.is_dir():
         return directory
-    book = generate(Spec(project=project, size=PRESETS[size][1], seed=seed))
+    book = generate(spec)
     directory.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(dir=directory.parent) as tmp:  # complete or absent, never half-written
         write_book({**book, **fault_variants(book)}, Path(tmp), "book", f"{project} at size {size}, seed {seed}")
