@@ -161,19 +161,26 @@ async def _play(
     if refused is not None:
         return _error(refused), None
     async with dialect.slot():
-        return await _generate(state, dialect, model, operation, body, answers, api_key, project)
+        # The reply goes out once the model's latency has passed since the request got its slot: the
+        # simulator's own work is inside that latency, as a real server's is (a bench's latency bound
+        # is then the endpoint's, not the endpoint's plus the simulator's).
+        began = time.monotonic()
+        response, label, delay = _generate(state, dialect, model, operation, body, answers, api_key, project)
+        await asyncio.sleep(max(0.0, delay - (time.monotonic() - began)))
+        return response, label
 
 
-async def _generate(
+def _generate(
     state: SimState, dialect: Dialect, model: ScriptedModel, operation: str, body: dict[str, Any],
     answers: int | None, api_key: str = "", project: str = "",
-) -> tuple[JSONResponse, str | None]:  # fmt: skip
-    """Read the request as the dialect does, choose the behaviour, wait the model's latency, reply."""
+) -> tuple[JSONResponse, str | None, float]:  # fmt: skip
+    """Read the request as the dialect does, choose the behaviour, reply; and how long after the
+    request the reply is due (the model's latency, and a `slow` behaviour's delay; 0 for a refusal)."""
     messages: list[Any] = body["messages"]
     tools: list[Any] = body.get("tools") or []
     chosen = dialect.choose_tool(body)
     if isinstance(chosen, ErrorReply):
-        return _error(chosen), None
+        return _error(chosen), None, 0.0
     tool_name, parameters = chosen
     seen = dialect.rendered(messages)
     max_tokens = _max_tokens(body)
@@ -181,28 +188,26 @@ async def _generate(
         estimate_prompt_tokens(seen, tools), max_tokens
     )
     if isinstance(refused, ErrorReply):
-        return _error(refused), None
+        return _error(refused), None, 0.0
     attempt = dialect.attempt(messages, answers, state.stats)
     behaviour = state.faults.take(model.name, operation) or (
         state.fixtures.behaviour(model, operation, attempt, project) if operation else Behaviour(kind="answer")
     )
     delay = model.latency_ms / 1000 + (behaviour.delay if behaviour.kind == "slow" else 0)
-    if delay:
-        await asyncio.sleep(delay)
     try:
         needed = behaviour.kind in _NEEDS_ANSWER
         answer = _answer(state, model, operation, behaviour, parameters, project) if needed else {}
     except SchemaFillError as exc:
-        return _error(ErrorReply(500, "sim_fixture_error", "sim_fixture_error", str(exc))), behaviour.label
+        return _error(ErrorReply(500, "sim_fixture_error", "sim_fixture_error", str(exc))), behaviour.label, delay
     result: Reply = reply(behaviour, tool_name, parameters, answer, api_key)
     if isinstance(refused, GrammarDropped) and isinstance(result, ToolCall):
         result = ToolCall(result.name, GrammarDropped.ARGUMENTS)
     if isinstance(result, ErrorReply):
-        return _error(result), behaviour.label
+        return _error(result), behaviour.label, delay
     result, finish = dialect.cut(result, max_tokens, state.stats)
     output = result.arguments if isinstance(result, ToolCall) else result.text
     usage = dialect.usage(estimate_usage(seen, tools, output, attempt, model.prices))
-    return JSONResponse(_completion(model.name, result, usage, finish, dialect.provider)), behaviour.label
+    return JSONResponse(_completion(model.name, result, usage, finish, dialect.provider)), behaviour.label, delay
 
 
 async def _crashed(request: Request, crash: ServerCrash) -> Response:
