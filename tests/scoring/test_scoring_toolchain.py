@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -15,6 +17,7 @@ from scoring.toolchain import (
     typecheck,
     validate_prisma,
 )
+from scoring.toolchain import node_bridge
 from scoring.toolchain.prisma_stub import prisma_client_stub
 from tests.scoring.scoring_trees import write_tree
 
@@ -191,3 +194,17 @@ def test_the_compiler_pass_agrees_with_tsc_on_a_tree_that_parses(tmp_path: Path)
     assert [(d.file, d.line, d.column, d.code) for d in compilation.semantic] == [
         ("src/providers/users.ts", 2, 37, 2339), ("src/providers/wide.ts", 1, 49, 2322)]  # UTF-16 columns, as tsc
     assert all("/tmp" not in d.message for d in compilation.semantic)
+
+
+def test_the_prisma_validator_stays_up_and_a_dead_one_is_replaced() -> None:
+    """One Node process answers request after request; killed, the next call starts another."""
+    good = {"schema.prisma": 'datasource db {\n  provider = "postgresql"\n}\n\nmodel a {\n  id String @id\n}\n'}
+    assert validate_prisma(good) == []
+    first = node_bridge._live_bridge()  # noqa: SLF001 - the process under test
+    bad = {"schema.prisma": good["schema.prisma"].replace("String @id", "Strin @id")}
+    assert validate_prisma(bad), "a broken schema validated"
+    assert node_bridge._live_bridge() is first  # noqa: SLF001
+    os.kill(first._process.pid, signal.SIGKILL)  # noqa: SLF001
+    first._process.wait()  # noqa: SLF001
+    assert validate_prisma(good) == []
+    assert node_bridge._live_bridge() is not first  # noqa: SLF001
