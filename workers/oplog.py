@@ -7,7 +7,9 @@ cost of a small write; on S3, a PUT is a round trip). Spend itself is counted in
 each call settles, whatever the store holds.
 
 An operation's request (system and user prompt) is the same for all its attempts: it is kept once,
-in `prompts/`, as its first attempt brings it; each attempt keeps the feedback the model got on it.
+in `prompts/`, as its first attempt ends (not as it settles: the settling happens while the call
+holds its endpoint slot, which the next call is waiting for); each attempt keeps the feedback the
+model got on it.
 """
 
 from __future__ import annotations
@@ -53,7 +55,6 @@ class OperationLog:
         seconds): its final record replaces this one — a failure's file, a success's checkpoint —
         and if the worker dies first, this one stays, so the spend is never off the record."""
         self.store.put_json(self._key(attempt), attempt.model_dump(mode="json"))
-        self._keep_prompt(attempt)  # after the spend is on record
 
     def __call__(self, attempt: AttemptRecord) -> None:
         """The harness's recorder: called as each attempt ends (its usage is already in the ledger)."""
