@@ -31,12 +31,13 @@ from workers.typecheck.origins import attribute
 
 
 def unit_operation(unit: Unit, app: InterfaceApplication, database: DatabaseApplication, helpers: Sequence[Unit],
-                   checker: ProjectChecker) -> Operation[FunctionBody]:
+                   checker: ProjectChecker, models: Mapping[str, str], files: Mapping[str, str]) -> Operation[FunctionBody]:
+    """`models`: the database's model texts; `files`: the checker's tree (both made once per batch)."""
     available = menu(app, database, helpers)
     return Operation(
         op_id=unit.op_id, tool_name="realize_function", description=cast(str, FunctionBody.__doc__),
         ast=FunctionBody, system=prompts.SYSTEM[unit.kind],
-        user=prompts.user(unit, app, database, helpers, checker.files),
+        user=prompts.user(unit, app, models, helpers, files),
         check=lambda answer: check_unit(unit, answer, available, checker),
     )
 
@@ -89,7 +90,8 @@ class RealizePhase(Phase):
         retries run out, and a correct model ends model_failed. So every written unit's file is put
         in the tree as its passing check wrote it (for units checked here, that changes nothing).
         """
-        operations = [unit_operation(unit, app, database, helpers, checker) for unit in units]
+        models, files = prompts.model_texts(database), checker.files
+        operations = [unit_operation(unit, app, database, helpers, checker, models, files) for unit in units]
         results, failures = settle(ctx, operations)
         written = {unit: cast(FunctionBody, body) for unit, body in zip(units, results, strict=True) if body}
         available = menu(app, database, helpers)  # what unit_operation checked each body against

@@ -81,8 +81,9 @@ def _available(unit: Unit, app: InterfaceApplication, helpers: Iterable[Unit]) -
     return "\n".join(lines)
 
 
-def user(unit: Unit, app: InterfaceApplication, database: DatabaseApplication, helpers: Iterable[Unit],
+def user(unit: Unit, app: InterfaceApplication, models: Mapping[str, str], helpers: Iterable[Unit],
          structures: Mapping[str, str]) -> str:
+    """The unit's prompt; `models` is `model_texts(database)`, made once per phase (not per unit)."""
     parts = [f"# Function to write\n\n```ts\n{unit.doc}\n{unit.signature} {{\n  // your statements\n}}\n```"]
     if unit.route is not None:
         route = unit.route
@@ -94,7 +95,6 @@ def user(unit: Unit, app: InterfaceApplication, database: DatabaseApplication, h
     if bases:
         types = "\n\n".join(structures[f"src/{contract.structure_module(base)}.ts"] for base in bases)
         parts.append(f"# DTO types\n\n```ts\n{types}\n```")
-    models = model_texts(database)
     tables = [models[table] for table in unit.tables if table in models]
     if tables:
         parts.append("# Tables\n\n```prisma\n" + "\n\n".join(tables) + "\n```")
