@@ -61,6 +61,12 @@ _ASSIGNED = re.compile(
     r"""(["']?\s*[:=]\s*["']?)(?=[^\s"',;}]*\d)[^\s"',;}]{8,}"""
 )
 _TOKEN = re.compile(rf"(?<![A-Za-z0-9_\-+/=])[A-Za-z0-9_\-+/=]{{{RANDOM_TOKEN_CHARS},}}")
+# What each pattern needs to find in a text at all (lower-cased): a text with none of them skips
+# the pattern's scan (prompts run to 50 kB, and each is redacted as it is kept).
+_PREFIXED_NEEDS = ("sk-", "sk_", "rk_", "ghp_", "gho_", "ghu_", "ghs_", "ghr_", "github_pat_", "hf_", "gsk_", "r8_",
+                   "fw_", "pplx-", "nvapi-", "xai-", "glpat-", "xox", "akia", "asia", "aiza", "eyj")
+_SCHEME_NEEDS = ("bearer", "basic")
+_ASSIGNED_NEEDS = ("api", "authorization", "access", "refresh", "client", "secret", "password")
 _PIECE = re.compile(r"[A-Z]?[a-z]+|[A-Z]+(?![a-z])|[0-9]+")
 _DIGIT_RUN = re.compile(r"[0-9]+")
 _UUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
@@ -115,9 +121,13 @@ def redact(text: str, secrets: Iterable[str | None] = ()) -> str:
     for secret in sorted(wanted | known_secrets(), key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, REDACTED)
-    text = _PREFIXED.sub(REDACTED, text)
-    text = _SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
-    text = _ASSIGNED.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    lower = text.lower()
+    if any(needed in lower for needed in _PREFIXED_NEEDS):
+        text = _PREFIXED.sub(REDACTED, text)
+    if any(needed in lower for needed in _SCHEME_NEEDS):
+        text = _SCHEME.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
+    if any(needed in lower for needed in _ASSIGNED_NEEDS):
+        text = _ASSIGNED.sub(lambda m: f"{m.group(1)}{m.group(2)}{REDACTED}", text)
     return _TOKEN.sub(_random_token, text)
 
 
