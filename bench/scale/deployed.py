@@ -1,7 +1,7 @@
 """A deployed farm on 127.0.0.1 for the scale benchmarks: redis-server, the artifact store, the
 simulator in a process of its own (as a real endpoint is), and N `farm worker` processes taking
 generate jobs — with the CPU time and memory of every worker process (Celery main, pool processes,
-their type checkers) sampled while a round runs.
+their toolchain processes) sampled while a round runs.
 
 Verify and score jobs are left queued (no worker takes their queues): the figures are the
 generation's, the part of a run an LLM's latency bounds.
@@ -13,7 +13,6 @@ import os
 import shutil
 import subprocess
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
@@ -35,6 +34,7 @@ from farm.roundfile import parse_round  # noqa: E402
 from farm.scheduler import submit  # noqa: E402
 from farm.sim.fixtures import DEFAULT_SCRIPTS_DIR  # noqa: E402
 from farm.store import Store, open_store  # noqa: E402
+from bench.scale.sampling import PeriodicSampler  # noqa: E402
 from tests.servers import stop_process, wait_until  # noqa: E402
 
 SCALE_MODEL = "sim/scale"  # sim/clean's answers at the bench's latency
@@ -87,41 +87,31 @@ def simulator_process(scripts: Path, books: dict[str, Path], log: Path) -> Itera
 
 @dataclass
 class Usage:
-    """CPU seconds and peak RSS (MiB) by kind of process: Celery main, pool (Python), checker (Node)."""
+    """CPU seconds and peak RSS (MiB) by kind of process: Celery main, pool (Python), toolchain (Node, tsc)."""
 
     cpu_s: dict[str, float] = field(default_factory=dict)
     peak_rss_mib: dict[str, float] = field(default_factory=dict)
 
 
-class Sampler:
-    """Samples every process under the workers' main processes every `period_s`: the CPU each process
-    used while the round ran (live ones' own time, plus what their reaped children used) and the
-    peak RSS per kind. A process that starts and ends between two samples is counted through its
-    parent's reaped-children time (a type checker is waited for by the pool process that ran it)."""
+class Sampler(PeriodicSampler):
+    """Samples every process under the workers' main processes every `period_s`: each one's own CPU
+    time (user + system) and the peak RSS per kind. Each process is counted by its own time only
+    (a reaped child's time also lands in its parent's, and a compiler that outlives its bridge is
+    reaped by no one of ours), so what a process used after its last sample is missed: under
+    `period_s` per process, and a process that lived less than that is missed whole (the toolchain's
+    processes live for a job at least)."""
 
     def __init__(self, mains: list[int], period_s: float = 0.1) -> None:
+        super().__init__(period_s)
         self._mains = mains
-        self._period = period_s
         self._baseline: dict[int, float] = {}  # CPU each process had used before the round
         self._last: dict[int, tuple[str, float]] = {}
         self._peak: dict[str, float] = {}
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=self._loop, daemon=True, name="scale-sampler")
 
     def __enter__(self) -> Sampler:
-        self._sample()
+        super().__enter__()
         self._baseline = {pid: used for pid, (_, used) in self._last.items()}
-        self._thread.start()
         return self
-
-    def __exit__(self, *exc: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self._sample()
-
-    def _loop(self) -> None:
-        while not self._stop.wait(self._period):
-            self._sample()
 
     def _processes(self) -> Iterator[tuple[psutil.Process, str]]:
         for pid in self._mains:
@@ -132,12 +122,12 @@ class Sampler:
                 for child in pool:
                     yield child, "pool"
                 for child in main.children(recursive=True):
-                    if child not in pool:  # a type checker: its Node bridge and the native compiler
-                        yield child, "checker"
+                    if child not in pool:  # the toolchain: type checkers (Node bridge, native compiler), Prisma
+                        yield child, "toolchain"
             except psutil.Error:
                 continue
 
-    def _sample(self) -> None:
+    def sample(self) -> None:
         for process, kind in self._processes():
             try:
                 with process.oneshot():
@@ -145,16 +135,12 @@ class Sampler:
                     rss = process.memory_info().rss / 2**20
             except psutil.Error:
                 continue
-            self._last[process.pid] = (kind, times.user + times.system + times.children_user + times.children_system)
+            self._last[process.pid] = (kind, times.user + times.system)
             self._peak[kind] = max(self._peak.get(kind, 0.0), rss)
 
     def usage(self) -> Usage:
-        """A checker's CPU is counted once: live, as its own; reaped, in its pool process's children
-        time (the last sample of a checker that ended is dropped for that reason)."""
         cpu: dict[str, float] = {}
         for pid, (kind, used) in self._last.items():
-            if kind == "checker" and psutil.pid_exists(pid):
-                continue
             cpu[kind] = cpu.get(kind, 0.0) + used - self._baseline.get(pid, 0.0)
         return Usage({k: round(v, 3) for k, v in cpu.items()}, {k: round(v, 1) for k, v in self._peak.items()})
 

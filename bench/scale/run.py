@@ -9,7 +9,7 @@ a run is measured against is its own critical path when the farm costs nothing (
 ideal.py); efficiency = bound / wall time, wall time from submission to the run's realize end.
 
   efficiency  one shopping-size run, alone: efficiency, wall, bound, calls, per phase (target ≥ 0.95)
-  cost        farm CPU per LLM call (workers' Python, their type checkers; target ≤ 20 ms at todo
+  cost        farm CPU per LLM call (workers' Python, their toolchain: type checkers, Prisma; ≤ 20 ms at todo
               and flat at shopping), peak RSS per process kind, store objects, bytes and S3 requests
               per run (the shopping run on moto's S3 server behind a counting proxy)
   lone        a lone todo run (target ≥ 0.90) and 8 concurrent todo runs on one worker of 8 pool

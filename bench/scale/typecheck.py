@@ -25,7 +25,6 @@ import json
 import os
 import statistics
 import sys
-import threading
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -36,6 +35,7 @@ import psutil
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO))
 
+from bench.scale.sampling import PeriodicSampler  # noqa: E402
 from bench.typecheck.bench_recheck import BREAK, EDITED, todo_tree  # noqa: E402
 from farm.sim.bookgen import PRESETS, generate, preset  # noqa: E402
 from farm.sim.bookgen.spec import Size, Spec  # noqa: E402
@@ -98,30 +98,14 @@ def cold(files: dict[str, str], include: Sequence[str]) -> None:
         checker.check()
 
 
-class PeakRss:
+class PeakRss(PeriodicSampler):
     """Samples the RSS of each session's processes, by process name (node, tsc) and in total; on
     Linux the kernel's high-water mark (VmHWM) also covers peaks between samples and before the first."""
 
     def __init__(self, pids: Mapping[str, set[int]], interval_s: float = 0.02) -> None:
+        super().__init__(interval_s)
         self._pids = pids
-        self._interval = interval_s
-        self._stop = threading.Event()
         self.peak: dict[str, dict[str, float]] = {label: {} for label in pids}
-        self._thread = threading.Thread(target=self._run, daemon=True)
-
-    def __enter__(self) -> PeakRss:
-        self._thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self._stop.set()
-        self._thread.join()
-        self.sample()
-
-    def _run(self) -> None:
-        while not self._stop.is_set():
-            self.sample()
-            self._stop.wait(self._interval)
 
     def sample(self) -> None:
         for label, pids in self._pids.items():
