@@ -18,6 +18,7 @@ ideal.py); efficiency = bound / wall time, wall time from submission to the run'
               per added process against linear (target ≥ 0.9 until the endpoints' caps bind)
   typecheck   see bench/scale/typecheck.py (run apart)
 
+Each farm first runs todo once per pool process, unmeasured (a worker's steady state).
 Run: .venv/bin/python bench/scale/run.py [efficiency|cost|lone|scaleout|all] [--repeats 3]
      [--latency-ms 300] [--out bench/results/scale.json]. Medians over repeats; the load average
      before each measurement is printed with it.
@@ -82,9 +83,14 @@ class Bench:
         return f"scale-{what}-{self._rounds}"
 
     def _farm(self, stack: ExitStack, projects: list[Project], **options: Any) -> ScaleFarm:
+        """A farm whose pool processes have each run a todo run, unmeasured: the figures are a worker's
+        steady state (imports done, toolchain caches warm), as in a round of many runs."""
         books = {name: path for p in projects for name, path in p.books.items()}
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="scale-")))
-        return stack.enter_context(ScaleFarm(workdir, latency_ms=self.latency_ms, books=books, **options))
+        farm = stack.enter_context(ScaleFarm(workdir, latency_ms=self.latency_ms, books=books, **options))
+        farm.run_round(round_data(self._round_id("warm-up"), options.get("concurrency", 1), [project("todo")],
+                                  farm.sim_url))  # fmt: skip
+        return farm
 
     def _run(self, farm: ScaleFarm, what: str, models: int, projects: list[Project]) -> tuple[RoundFigures, list[Any]]:
         figures = farm.run_round(round_data(self._round_id(what), models, projects, farm.sim_url))
