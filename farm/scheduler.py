@@ -110,9 +110,13 @@ def submit(loaded: LoadedRound, store: Store, ledger: Ledger, app: Celery, simul
 
 
 def _enqueue_firsts(manifest: Manifest, ledger: Ledger, app: Celery) -> int:
-    """Queue every run's first phase: one ledger step and one publish batch for the whole round."""
+    """Queue every run's first phase: one ledger step and one publish batch for the whole round.
+
+    Models take turns in the queue (project by project): workers take jobs in queue order, and
+    consecutive jobs of one model would share its concurrency cap while other models' endpoints
+    idle (2 workers ran at 0.6 of linear on 8 models × 4 projects queued model by model)."""
     first = manifest.spec.phases[0]
-    jobs = [JobKey(model.id, project, first) for model in manifest.spec.models for project in manifest.projects]
+    jobs = [JobKey(model.id, project, first) for project in manifest.projects for model in manifest.spec.models]
     applied = ledger.apply(manifest.round, [Change(job, JobState.QUEUED, frozenset({JobState.PENDING})) for job in jobs])
     queued = [job for job, previous in zip(jobs, applied.previous, strict=True) if previous is not None]
     send_jobs(app, manifest.round, queued)
