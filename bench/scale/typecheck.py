@@ -72,8 +72,8 @@ class Session:
         self.broken = self.fixed.replace(*BREAK)
         before = _children()
         self.checker = ProjectChecker(files, include)
+        self.program_diagnostics = len(self.checker.check().diagnostics)  # waits for the compiler's start
         self.pids = _children() - before  # the Node bridge and the native compiler it started
-        self.program_diagnostics = len(self.checker.check().diagnostics)
 
     def text(self, step: int) -> str:
         return self.broken if step % 2 == 0 else self.fixed
