@@ -109,9 +109,9 @@ class Sampler(PeriodicSampler):
         self._peak: dict[str, float] = {}
 
     def __enter__(self) -> Sampler:
-        super().__enter__()
+        self.sample()  # the baseline, taken before the sampling thread starts
         self._baseline = {pid: used for pid, (_, used) in self._last.items()}
-        return self
+        return super().__enter__()
 
     def _processes(self) -> Iterator[tuple[psutil.Process, str]]:
         for pid in self._mains:

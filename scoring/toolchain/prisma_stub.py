@@ -111,6 +111,6 @@ def prisma_client_stub(root: Path) -> str:
 
 @lru_cache(maxsize=16)
 def _stub_of(files: tuple[tuple[str, str], ...]) -> str:
-    """Per schema text, once per process: reading the DMMF starts Node (~0.2 s), and a run's test
-    and realize jobs, and its scoring, ask for the stub of the same schema."""
+    """Per schema text, once per process: reading the DMMF costs the Prisma wasm ~0.1 s, and a run's
+    test and realize jobs, and its scoring, ask for the stub of the same schema."""
     return render_client_stub(read_datamodel(dict(files)))
