@@ -1,10 +1,10 @@
 """The simulator's HTTP app: an OpenAI-compatible chat endpoint playing scripted models.
 
 Stateless per conversation: the operation comes from the `X-Farm-Operation` header, the project
-(whose book answers, see farm.sim.fixtures) from `X-Farm-Project`, and the attempt index from
-`X-Farm-Answers` (else the number of assistant messages in the request), so any number of harness
-workers can share one simulator. Faults queued through the admin API (`/_sim/*`) take
-precedence over scripts.
+(whose book answers, see farm.sim.fixtures) from `X-Farm-Project`, the attempt index from
+`X-Farm-Answers` (else the number of assistant messages in the request) and what a stochastic
+model draws from the body's `seed` (0 when absent), so any number of harness workers can share one
+simulator. Faults queued through the admin API (`/_sim/*`) take precedence over scripts.
 
 `/v1` is the plain endpoint; `/dialect/{name}/v1` plays a real server's dialect around the same
 scripts (farm.sim.dialects), with that server's native endpoints beside it under the prefix.
@@ -142,6 +142,16 @@ def _answers(header: str | None) -> int | None:
     return int(header) if header is not None and header.isdigit() else None
 
 
+def _seed(body: dict[str, Any]) -> int:
+    """The request's sampling seed, which a stochastic model draws with; 0 when absent, as the farm's default."""
+    seed = body.get("seed")
+    if seed is None:
+        return 0
+    if isinstance(seed, bool) or not isinstance(seed, int):
+        raise BadRequest(f"seed: must be an integer, got {seed!r:.40}")
+    return seed
+
+
 def _max_tokens(body: dict[str, Any]) -> int | None:
     value = body.get("max_completion_tokens", body.get("max_tokens"))
     return value if isinstance(value, int) and not isinstance(value, bool) and value > 0 else None
@@ -190,8 +200,9 @@ def _generate(
     if isinstance(refused, ErrorReply):
         return _error(refused), None, 0.0
     attempt = dialect.attempt(messages, answers, state.stats)
+    seed = _seed(body)
     behaviour = state.faults.take(model.name, operation) or (
-        state.fixtures.behaviour(model, operation, attempt, project) if operation else Behaviour(kind="answer")
+        state.fixtures.behaviour(model, operation, attempt, project, seed) if operation else Behaviour(kind="answer")
     )
     delay = model.latency_ms / 1000 + (behaviour.delay if behaviour.kind == "slow" else 0)
     try:
@@ -207,7 +218,8 @@ def _generate(
     result, finish = dialect.cut(result, max_tokens, state.stats)
     output = result.arguments if isinstance(result, ToolCall) else result.text
     usage = dialect.usage(estimate_usage(seen, tools, output, attempt, model.prices))
-    return JSONResponse(_completion(model.name, result, usage, finish, dialect.provider)), behaviour.label, delay
+    provider = dialect.provider and (model.served_by(seed, project) or dialect.provider)
+    return JSONResponse(_completion(model.name, result, usage, finish, provider)), behaviour.label, delay
 
 
 async def _crashed(request: Request, crash: ServerCrash) -> Response:

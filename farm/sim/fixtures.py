@@ -8,10 +8,17 @@ Books are per project too: a call naming its project (`X-Farm-Project`) is answe
 *project book* of that name when the simulator was given one (`project_books`, e.g. a generated
 farm.sim.bookgen book), else from the model's own `books`. So the same scripted models play the
 hand-written todo book and any generated one, and a model's script stays one file.
+
+A model may also be stochastic: its `draws` give per operation glob alternatives with fixed
+probabilities, drawn once per operation and run from the request's `seed` (see ScriptedModel), so
+repeats of a run with distinct seeds score differently and one seed replays byte for byte.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
+import math
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from fnmatch import fnmatchcase
@@ -19,7 +26,16 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    TypeAdapter,
+    ValidationError,
+    model_validator,
+)
 
 DEFAULT_SCRIPTS_DIR = Path(__file__).parent / "scripts"
 # libyaml's loader when installed: a generated reference book is megabytes (shopping's 1.4 MiB
@@ -102,8 +118,57 @@ class Prices(_Strict):
     output: float = Field(ge=0)
 
 
+Behaviours = Annotated[list[Behaviour], Field(min_length=1)]
+PROBABILITY_TOLERANCE = 1e-9  # how far a glob's probabilities may sum from 1 (decimal fractions in YAML)
+
+
+class Alternative(_Strict):
+    """One outcome of a draw: its probability and the behaviours it plays, by attempt as in `script`."""
+
+    p: float = Field(gt=0, le=1)
+    script: Behaviours
+
+
+def _sums_to_one(alternatives: list[Alternative]) -> list[Alternative]:
+    """A glob's alternatives cover every run: their probabilities sum to 1."""
+    total = math.fsum(alternative.p for alternative in alternatives)
+    if abs(total - 1) > PROBABILITY_TOLERANCE:
+        raise ValueError(f"the probabilities sum to {total:.12g}, not 1")
+    return alternatives
+
+
+Draw = Annotated[list[Alternative], Field(min_length=1), AfterValidator(_sums_to_one)]
+
+
+def draw_point(seed: int, model: str, project: str, operation: str) -> float:
+    """Where in [0, 1) the draw of `operation` falls for one run: a SHA-256 of the inputs, not the
+    salted hash(), so every attempt, worker and simulator process of a seed lands on the same point."""
+    digest = hashlib.sha256(json.dumps([seed, model, project, operation]).encode()).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def _pick(alternatives: list[Alternative], point: float) -> Alternative:
+    """The alternative whose cumulative-probability interval holds `point`."""
+    reached = 0.0
+    for alternative in alternatives:
+        reached += alternative.p
+        if point < reached:
+            return alternative
+    return alternatives[-1]  # the probabilities may sum to a hair under 1
+
+
+def _nth(behaviours: list[Behaviour], attempt: int) -> Behaviour:
+    """The behaviour of attempt `attempt`: the last one repeats forever."""
+    return behaviours[min(attempt, len(behaviours) - 1)]
+
+
+def _playable(behaviours: list[Behaviour], variants: Collection[str] | None) -> bool:
+    """Whether the variants the behaviours name all exist for the operation (always, when unknown)."""
+    return variants is None or {b.variant for b in behaviours if b.variant} <= set(variants)
+
+
 class ScriptedModel(_Strict):
-    """A model the simulator plays: per operation glob, its behaviour by attempt index."""
+    """A model the simulator plays: per operation glob, its behaviour by attempt index, fixed or drawn."""
 
     name: str = Field(pattern=r"^[a-z0-9][a-z0-9._-]*(/[a-z0-9][a-z0-9._-]*)?$")
     description: str = Field(min_length=1)
@@ -111,23 +176,49 @@ class ScriptedModel(_Strict):
     latency_ms: int = Field(default=0, ge=0)
     books: list[Annotated[str, StringConstraints(pattern=rf"^{_SAFE_ID}$")]] = []
     # Globs in file order, first match wins; the last behaviour of a list repeats forever.
-    script: dict[str, Annotated[list[Behaviour], Field(min_length=1)]] = {}
+    script: dict[str, Behaviours] = {}
+    # Globs in file order, first match wins, before `script`: alternatives whose probabilities sum to 1.
+    draws: dict[str, Draw] = {}
+    # Who the simulator says served a run (the completion's `provider`, where its dialect names one):
+    # one per run, drawn from the seed, as a router without pins sends a model's runs to whichever
+    # provider is up. Empty: the dialect's own name.
+    providers: list[Annotated[str, StringConstraints(pattern=rf"^{_SAFE_ID}$")]] = []
 
-    def behaviour(self, operation: str, attempt: int, variants: Collection[str] | None = None) -> Behaviour:
+    def behaviour(self, operation: str, attempt: int, variants: Collection[str] | None = None,
+                  seed: int = 0, project: str = "") -> Behaviour:  # fmt: skip
         """The behaviour for attempt `attempt` (0-based) of `operation`; unscripted ops answer.
 
         Given the answer variants the book in play has for the operation (`Fixtures.behaviour`), a
         rule naming variants applies only where they all exist: `database/schema-*: [{answer:
         dangling-fk}, answer]` hits the one schema each book damages, whatever its op id, and the
         others fall through. Without them, rules match by glob alone.
+        The first `draws` glob matching the operation owns it: the alternative drawn for this run
+        (`drawn`) plays; drawn where the book lacks its variants, it falls through to `script`, so an
+        alternative's probability is the one written wherever the book has its variants.
         Transport kinds (rate_limit, server_error, ...) repeat on every transport retry, since
         such a retry does not add an assistant message; use injected faults for one-off errors.
         """
+        drawn = self.drawn(operation, seed, project)
+        if drawn is not None and _playable(drawn.script, variants):
+            return _nth(drawn.script, attempt)
         for pattern, behaviours in self.script.items():
-            named = {behaviour.variant for behaviour in behaviours if behaviour.variant}
-            if fnmatchcase(operation, pattern) and (variants is None or named <= set(variants)):
-                return behaviours[min(attempt, len(behaviours) - 1)]
+            if fnmatchcase(operation, pattern) and _playable(behaviours, variants):
+                return _nth(behaviours, attempt)
         return Behaviour(kind="answer")
+
+    def served_by(self, seed: int, project: str) -> str | None:
+        """The provider this run is served by, the same for every call of the run; None without `providers`."""
+        if not self.providers:
+            return None
+        return self.providers[int(draw_point(seed, self.name, project, "") * len(self.providers))]
+
+    def drawn(self, operation: str, seed: int = 0, project: str = "") -> Alternative | None:
+        """The alternative of the first `draws` glob matching `operation` for the run sampled with
+        `seed` on `project`: the same on every attempt; None when no glob matches."""
+        pattern = next((pattern for pattern in self.draws if fnmatchcase(operation, pattern)), None)
+        if pattern is None:
+            return None
+        return _pick(self.draws[pattern], draw_point(seed, self.name, project, operation))
 
 
 # One answer-book file: operation id (optionally `@variant`) -> the tool call's arguments.
@@ -180,14 +271,16 @@ class Fixtures:
         key = f"{operation}@{variant}" if variant else operation
         return next((book[key] for book in self._in_play(model, project) if key in book), None)
 
-    def behaviour(self, model: ScriptedModel, operation: str, attempt: int, project: str = "") -> Behaviour:
-        """The model's behaviour on the books in play (see ScriptedModel.behaviour)."""
+    def behaviour(self, model: ScriptedModel, operation: str, attempt: int, project: str = "",
+                  seed: int = 0) -> Behaviour:  # fmt: skip
+        """The model's behaviour on the books in play for the run sampled with `seed` (see
+        ScriptedModel.behaviour)."""
         if project in self.project_books:
             variants = self._project_variants[project].get(operation, _NO_VARIANTS)
         else:
             variants = _NO_VARIANTS.union(*(self._book_variants[book].get(operation, _NO_VARIANTS)
                                             for book in model.books))
-        return model.behaviour(operation, attempt, variants)
+        return model.behaviour(operation, attempt, variants, seed=seed, project=project)
 
 
 def _read_yaml(path: Path) -> Any:
@@ -240,24 +333,33 @@ def _merge_books(files: list[tuple[str, Path]]) -> dict[str, dict[str, dict[str,
 
 
 def _check_references(path: Path, model: ScriptedModel, books: dict[str, dict[str, dict[str, Any]]]) -> None:
-    """Books must exist and every scripted variant must exist for some operation its glob covers."""
+    """Books must exist and every scripted or drawn variant must exist for some operation its glob covers."""
     for book in model.books:
         if book not in books:
             raise FixtureError(f"{path}: books: unknown book {book!r} (known: {', '.join(sorted(books)) or 'none'})")
     for pattern, behaviours in model.script.items():
-        for index, behaviour in enumerate(behaviours):
-            if behaviour.variant is None:
-                continue
-            suffix = f"@{behaviour.variant}"
-            if not any(
-                key.endswith(suffix) and fnmatchcase(key.removesuffix(suffix), pattern)
-                for book in model.books
-                for key in books[book]
-            ):
-                raise FixtureError(
-                    f"{path}: script.{pattern}.{index}: no answer variant {behaviour.variant!r} for an operation"
-                    f" matching {pattern!r} in books {model.books}"
-                )
+        _check_variants(path, f"script.{pattern}", pattern, behaviours, model.books, books)
+    for pattern, alternatives in model.draws.items():
+        for index, alternative in enumerate(alternatives):
+            _check_variants(path, f"draws.{pattern}.{index}.script", pattern, alternative.script, model.books, books)
+
+
+def _check_variants(path: Path, where: str, pattern: str, behaviours: list[Behaviour], names: list[str],
+                    books: dict[str, dict[str, dict[str, Any]]]) -> None:  # fmt: skip
+    """Each variant of `behaviours` (the list at field `where`) exists for an operation `pattern` covers."""
+    for index, behaviour in enumerate(behaviours):
+        if behaviour.variant is None:
+            continue
+        suffix = f"@{behaviour.variant}"
+        if not any(
+            key.endswith(suffix) and fnmatchcase(key.removesuffix(suffix), pattern)
+            for book in names
+            for key in books[book]
+        ):
+            raise FixtureError(
+                f"{path}: {where}.{index}: no answer variant {behaviour.variant!r} for an operation"
+                f" matching {pattern!r} in books {names}"
+            )
 
 
 def load_fixtures(scripts_dir: Path | None = None, project_books: Mapping[str, Path] | None = None) -> Fixtures:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from scoring.toolchain import typecheck
-from tests.phases.fixture_context import FixtureContext, answer, phase_answers
+from tests.phases.fixture_context import FixtureContext, answer, book, phase_answers
 from tests.phases.trees import assert_golden, write_tree
 from workers.phases.base import PhaseOutput
 from workers.phases.database.ast import DatabaseApplication
@@ -85,6 +85,23 @@ def test_a_provider_that_never_compiles_ends_model_failed_with_the_rest(priors: 
     assert len(realized) == 21 and "src/providers/putMembersMe.ts" not in output.files
     assert "src/main.ts" in output.files and output.summary["failed_operations"] == 1
     assert output.summary["type_errors"] == 1  # the controller's import of the missing provider
+
+
+def test_the_variants_that_only_cost_points_compile_at_the_first_attempt(
+    priors: dict[str, dict[str, Any]],
+) -> None:
+    """sim/dice's mocks and careless providers are valid answers: a run that draws them all succeeds,
+    and only its score moves (farm/sim/scripts/answers/todo/realize.yaml)."""
+    variants = [key.removeprefix("realize/").split("@") for key in book("todo")
+                if key.startswith("realize/") and key.endswith(("@mock", "@no-history", "@any-owner"))]
+    assert len(variants) == 6
+    answers = phase_answers("todo", "realize")
+    answers.update({op: [answer("realize", op, variant)] for op, variant in variants})
+    ctx = FixtureContext(priors=priors, answers=answers)
+    output = RealizePhase().run(ctx)
+    assert all(ctx.diagnostics[op] == [[]] for op, _ in variants)
+    assert output.summary["failed_operations"] == 0 and output.summary["type_errors"] == 0
+    assert "const mockMember: ITodoMember = {" in output.files["src/providers/getMembersMe.ts"]
 
 
 # ---- the compiler of one operation ---------------------------------------------------------------

@@ -12,6 +12,7 @@ from pydantic import ValidationError
 
 from farm.sim.fixtures import Behaviour, FixtureError, ScriptedModel, load_fixtures
 from workers.phases.analyze.ast import AnalysisDocument, AnalyzePlan
+from workers.phases.analyze.phase import check_document, render_document
 
 MakeModel = Callable[..., Path]  # the make_model fixture of conftest.py
 EARS = re.compile(r"^When .+, the system shall .+\.$")
@@ -120,6 +121,15 @@ def test_todo_book_variants_are_valid_asts_that_a_compiler_check_must_refuse() -
     assert len(names) != len(set(names))
     thin = AnalysisDocument.model_validate(book["analyze/write-user-accounts@thin"])
     assert sum(len(s.content) for s in thin.sections) < 100
+
+
+def test_the_brief_document_is_thinner_but_passes_the_check() -> None:
+    """sim/dice's `@brief` only costs documentation points: the analyze check takes it at once."""
+    book = load_fixtures().books["todo"]
+    full = AnalysisDocument.model_validate(book["analyze/write-listing-and-search"])
+    brief = AnalysisDocument.model_validate(book["analyze/write-listing-and-search@brief"])
+    assert check_document(brief) == [] and [s.heading for s in brief.sections] == [s.heading for s in full.sections]
+    assert 3 * len(render_document(brief)) < len(render_document(full))
 
 
 @pytest.mark.parametrize(
