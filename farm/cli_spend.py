@@ -92,13 +92,14 @@ def change_budgets(
 
 
 def _render_estimate(result: Estimate) -> None:
-    table = Table(title="projected per model × project", title_justify="left")
-    for column in ("model", "project", "input", "cached", "output", "cost USD", "basis"):
-        table.add_column(column, justify="right" if column in ("input", "cached", "output", "cost USD") else "left")
+    table = Table(title="projected per model × project (all its variants and repeats)", title_justify="left")
+    numbers = ("runs", "input", "cached", "output", "cost USD")
+    for column in ("model", "project", *numbers, "basis"):
+        table.add_column(column, justify="right" if column in numbers else "left")
     for row in result.rows:
         t = row.tokens
-        table.add_row(row.model, row.project, f"{t.input:,.0f}", f"{t.cached:,.0f}", f"{t.output:,.0f}",
-                      f"{row.cost_usd:.4f}", row.basis)
+        table.add_row(row.model, row.project, str(row.runs), f"{t.input:,.0f}", f"{t.cached:,.0f}",
+                      f"{t.output:,.0f}", f"{row.cost_usd:.4f}", row.basis)
     console.print(table)
     for verdict in result.verdicts:
         what = "round" if verdict.scope == "round" else f"model {verdict.scope}"

@@ -86,10 +86,12 @@ def load_history(store: Store) -> History:
             simulated[round_id] = _simulated_models(store, round_id)
         result = store.get_json(key)
         totals = result.get("calls", {}).get("totals")
-        if result.get("outcome") != "succeeded" or not totals or result["model"] not in simulated[round_id]:
+        model = keys.split_contestant(result["model"])[0]  # a variant's runs are the model's history
+        if result.get("outcome") != "succeeded" or not totals or model not in simulated[round_id]:
             continue
         tokens = Tokens(totals.get("input_tokens", 0), totals.get("cached_tokens", 0), totals.get("output_tokens", 0))
-        history[(simulated[round_id][result["model"]], result["project"], result["phase"])][result["model"]].append(tokens)
+        project = keys.split_run_project(result["project"])[0]
+        history[(simulated[round_id][model], project, result["phase"])][model].append(tokens)
     return history
 
 
@@ -97,8 +99,9 @@ def load_history(store: Store) -> History:
 class Row:
     model: str
     project: str
-    tokens: Tokens
-    cost_usd: float
+    runs: int  # the model's runs of the project: its variants × its repeats
+    tokens: Tokens  # of them all
+    cost_usd: float  # of them all
     basis: str  # the least direct source any of its phases needed
 
 
@@ -159,10 +162,12 @@ def estimate(loaded: LoadedRound, history: History) -> Estimate:
     for model in spec.models:
         for project in loaded.projects:
             parts = [_phase_tokens(history, sizes, model, project.name, phase) for phase in spec.phases]
-            tokens = Tokens(*(sum(getattr(t, f) for t, _ in parts) for f in ("input", "cached", "output")))
+            runs = spec.repeats_of(model.id) * max(1, len(spec.variants))
+            one = Tokens(*(sum(getattr(t, f) for t, _ in parts) for f in ("input", "cached", "output")))
+            tokens = one.scaled(runs)
             cost = price(model.prices, round(tokens.input), round(tokens.cached), round(tokens.output))
             basis = max((b for _, b in parts), key=_BASES.index)
-            rows.append(Row(model.id, project.name, tokens, cost, basis))
+            rows.append(Row(model.id, project.name, runs, tokens, cost, basis))
     verdicts = [
         Verdict(m.id, sum(r.cost_usd for r in rows if r.model == m.id), spec.model_budget(m.id)) for m in spec.models
     ]

@@ -4,6 +4,37 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# A run is known by its contestant and its project, with the harness variant and the repeat written
+# into them: `qwen/qwen3-8b+terse` (`+` is never in a model id) and `todo~2` (`~` is never in a
+# project name). A round without variants or repeats keeps the plain names, so older rounds read as before.
+VARIANT_MARK = "+"
+REPEAT_MARK = "~"
+
+
+def contestant_id(model: str, variant: str | None) -> str:
+    return f"{model}{VARIANT_MARK}{variant}" if variant else model
+
+
+def split_contestant(contestant: str) -> tuple[str, str | None]:
+    """(model id, variant or None)."""
+    model, mark, variant = contestant.partition(VARIANT_MARK)
+    return model, (variant if mark else None)
+
+
+def run_project(project: str, repeat: int) -> str:
+    """The first repeat keeps the project's name: a round of one repeat is stored as before."""
+    return project if repeat == 1 else f"{project}{REPEAT_MARK}{repeat}"
+
+
+def split_run_project(name: str) -> tuple[str, int]:
+    """(project, repeat ≥ 1)."""
+    project, mark, repeat = name.partition(REPEAT_MARK)
+    if not mark:
+        return project, 1
+    if not repeat.isdigit() or int(repeat) < 2:
+        raise ValueError(f"{name!r}: the repeat after {REPEAT_MARK!r} must be a number ≥ 2")
+    return project, int(repeat)
+
 
 def round_prefix(round_id: str) -> str:
     """Everything the store holds of a round is under this prefix."""
@@ -20,11 +51,16 @@ def leaderboard(round_id: str, fmt: str) -> str:
 
 @dataclass(frozen=True)
 class RunKeys:
-    """Keys of one run (model × project) of a round."""
+    """Keys of one run (contestant × project × repeat) of a round."""
 
     round_id: str
-    model: str
-    project: str
+    model: str  # the contestant: the model id, with its variant when the round has variants
+    project: str  # with its repeat from the second on
+
+    @property
+    def project_name(self) -> str:
+        """The project whose requirements the run works on."""
+        return split_run_project(self.project)[0]
 
     @property
     def prefix(self) -> str:

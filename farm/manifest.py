@@ -27,6 +27,7 @@ import farm
 from farm import config
 from farm.conformance import Conformance
 from farm.roundfile import LoadedRound
+from farm.runplan import PlannedRun, planned_runs
 from farm.spec import EndpointKind, RoundSpec
 from scoring.profiles import DEFAULT as DEFAULT_PROFILE
 from workers.harness.usage import COST_POLICY
@@ -107,6 +108,10 @@ class Manifest(BaseModel):
 
     def project_text(self, name: str) -> str:
         return self.projects[name].text
+
+    def runs(self) -> list[PlannedRun]:
+        """Every run of the round: contestants × projects × repeats, each with its seed."""
+        return planned_runs(self.spec, list(self.projects))
 
     def comparable(self) -> dict[str, Any]:
         """Everything that defines the round's conditions (creation time and id left out)."""

@@ -57,7 +57,7 @@ def run_jobs(manifest: Manifest, model: str, project: str) -> list[JobKey]:
 
 
 def plan_jobs(manifest: Manifest) -> list[JobKey]:
-    return [job for m in manifest.spec.models for p in manifest.projects for job in run_jobs(manifest, m.id, p)]
+    return [job for run in manifest.runs() for job in run_jobs(manifest, run.contestant.id, run.run_project)]
 
 
 def check_phases(loaded: LoadedRound) -> None:
@@ -112,11 +112,11 @@ def submit(loaded: LoadedRound, store: Store, ledger: Ledger, app: Celery, simul
 def _enqueue_firsts(manifest: Manifest, ledger: Ledger, app: Celery) -> int:
     """Queue every run's first phase: one ledger step and one publish batch for the whole round.
 
-    Models take turns in the queue (project by project): workers take jobs in queue order, and
-    consecutive jobs of one model would share its concurrency cap while other models' endpoints
+    Models take turns in the queue (`farm.runplan.planned_runs`): workers take jobs in queue order,
+    and consecutive jobs of one model would share its concurrency cap while other models' endpoints
     idle (2 workers ran at 0.6 of linear on 8 models × 4 projects queued model by model)."""
     first = manifest.spec.phases[0]
-    jobs = [JobKey(model.id, project, first) for project in manifest.projects for model in manifest.spec.models]
+    jobs = [JobKey(run.contestant.id, run.run_project, first) for run in manifest.runs()]
     applied = ledger.apply(manifest.round, [Change(job, JobState.QUEUED, frozenset({JobState.PENDING})) for job in jobs])
     queued = [job for job, previous in zip(jobs, applied.previous, strict=True) if previous is not None]
     send_jobs(app, manifest.round, queued)

@@ -18,6 +18,8 @@ ROUND_ID = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$"
 # Model ids become store path segments ("openai/gpt-5.4-nano"): letters, digits and ._:@/- only.
 MODEL_ID = r"^[A-Za-z0-9][A-Za-z0-9._:@/-]{0,127}$"
 ENV_VAR = r"^[A-Z_][A-Z0-9_]*$"
+VARIANT_NAME = r"^[a-z0-9][a-z0-9_-]{0,31}$"
+MAX_REPEATS = 20
 
 OPENROUTER_BASE_URL = "https://openrouter.ai/api/v1"
 SIMULATOR_KEY = "sim"
@@ -138,6 +140,7 @@ class ModelSpec(_Spec):
     concurrency: int = Field(default=4, ge=1, le=256, description="max calls in flight for this model")
     provider: ProviderPins | None = None
     budget_usd: float | None = Field(default=None, gt=0, description="per-model budget; overrides budgets.model_usd")
+    repeats: int | None = Field(default=None, ge=1, le=MAX_REPEATS, description="runs per project; overrides the round's")
 
     @field_validator("id")
     @classmethod
@@ -161,6 +164,40 @@ class RetryPolicy(_Spec):
     transport: int = Field(default=5, ge=0, le=50)
 
 
+class RetryOverride(_Spec):
+    """A variant's changes to the round's retry budgets: fields left out keep the round's."""
+
+    validation: int | None = Field(default=None, ge=0, le=20)
+    compiler: int | None = Field(default=None, ge=0, le=20)
+    missing_call: int | None = Field(default=None, ge=0, le=20)
+    truncation: int | None = Field(default=None, ge=0, le=20)
+    transport: int | None = Field(default=None, ge=0, le=50)
+
+    def over(self, policy: RetryPolicy) -> RetryPolicy:
+        return policy.model_copy(update=self.model_dump(exclude_none=True))
+
+
+class Variant(_Spec):
+    """A named set of harness settings every model of the round also runs under (a contestant is a
+    model × variant). Settings left out keep the model's and the round's."""
+
+    description: str = ""
+    temperature: float | None = Field(default=None, ge=0, le=2)
+    retry: RetryOverride = RetryOverride()
+    tool_schema: ToolSchemaMode | None = Field(default=None, description="native | inline")
+    feedback_role: FeedbackRole | None = Field(default=None, description="tool | user: how feedback goes back")
+    procedure: bool = Field(default=False, description="add the procedure-enforcement section to every system prompt")
+
+    def over(self, model: ModelSpec) -> ModelSpec:
+        """The model as this variant runs it (its id unchanged: limits and budgets stay the model's)."""
+        endpoint = model.endpoint.model_copy(update={
+            name: value for name, value in (("tool_schema", self.tool_schema), ("feedback_role", self.feedback_role))
+            if value is not None})
+        sampling = model.sampling if self.temperature is None else model.sampling.model_copy(
+            update={"temperature": self.temperature})
+        return model.model_copy(update={"endpoint": endpoint, "sampling": sampling})
+
+
 class Budgets(_Spec):
     round_usd: float | None = Field(default=None, gt=0)
     model_usd: float | None = Field(default=None, gt=0, description="default budget of every model")
@@ -177,6 +214,9 @@ class RoundSpec(_Spec):
     retry: RetryPolicy = RetryPolicy()
     budgets: Budgets = Budgets()
     operation_concurrency: int = Field(default=4, ge=1, le=64, description="calls of one phase job in flight at once")
+    repeats: int = Field(default=1, ge=1, le=MAX_REPEATS, description="runs of each model × project, each its own seed")
+    variants: dict[Annotated[str, Field(pattern=VARIANT_NAME)], Variant] = Field(
+        default_factory=dict, description="named harness settings; every model runs under each (none: as the models say)")
 
     @field_validator("models")
     @classmethod
@@ -208,6 +248,9 @@ class RoundSpec(_Spec):
             if model.id == model_id:
                 return model
         raise KeyError(model_id)
+
+    def repeats_of(self, model_id: str) -> int:
+        return self.model(model_id).repeats or self.repeats
 
     def model_budget(self, model_id: str) -> float | None:
         return self.model(model_id).budget_usd or self.budgets.model_usd

@@ -22,10 +22,12 @@ import psutil
 import redis
 
 from farm import keys, metrics
+from farm.keys import split_contestant
 from farm.ledger import SCORE, VERIFY, Change, JobKey, pipeline
 from farm.manifest import Manifest
 from farm.outcomes import JobEnded, JobState
 from farm.redact import redact
+from farm.runplan import run_settings
 from workers.calls import calls_jsonl, summarize
 from workers.context import StoreContext
 from workers.environment import JOB_LEASE_TTL_S, WorkerEnv
@@ -165,30 +167,35 @@ def following(env: WorkerEnv, round_id: str, job: JobKey, state: JobState) -> li
 def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> tuple[JobState, str]:
     run_keys = keys.RunKeys(round_id, job.model, job.project)
     phase_keys = run_keys.phase(job.phase)
-    model = manifest.spec.model(job.model)
     started = time.time()
     output = None
     ctx: StoreContext | None = None
     oplog = OperationLog(env.store, round_id, job.model, job.project, job.phase, phase_keys, uuid.uuid4().hex[:12])
+    model_id = split_contestant(job.model)[0]
+    seed: int | None = None
     try:
+        settings = run_settings(manifest.spec, job.model, job.project)
+        model = settings.model
+        seed = model.sampling.seed
         client = make_client(model)
         recorded = manifest.endpoints.get(model.id)
         runner = OperationRunner(
             client=client,
             model=model,
-            policy=manifest.spec.retry,
+            policy=settings.policy,
+            procedure=settings.procedure,
             phase=job.phase,
             gate=JobSlots(env.gate(round_id), manifest.spec.operation_concurrency),
             record=oplog,
             settled=oplog.settled,
             profile=resolve(model, recorded.server if recorded else None, str(client.base_url), client.api_key),
-            project=job.project,
+            project=settings.project,  # the book the simulator plays is the project's, whatever the repeat
         )
         ctx = StoreContext(
             round_id=round_id,
             model_id=job.model,
             project=job.project,
-            requirements=manifest.project_text(job.project),
+            requirements=manifest.project_text(settings.project),
             phase=job.phase,
             store=env.store,
             runner=runner,
@@ -212,7 +219,7 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
     reason = redact(reason)  # outcome.json and result.json too
     try:
         attempts = oplog.attempts()
-        reconciled = env.gate(round_id).reconcile(job.model, attempts)
+        reconciled = env.gate(round_id).reconcile(model_id, attempts)
         if reconciled:
             log.warning("%s: %d call(s) on record had not been settled (their worker died); settled now at "
                         "their recorded cost", job, reconciled)
@@ -222,7 +229,8 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
                 env.store.put_tree(run_keys.tree, output.files)
                 env.store.put_json(phase_keys.ast, output.ast)
             operations_s = ctx.operations_s if ctx is not None else 0.0
-            env.store.put_json(phase_keys.result, _result(job, state, reason, started, operations_s, output, attempts))
+            env.store.put_json(phase_keys.result, _result(job, state, reason, started, operations_s, output, attempts,
+                                                               seed))
         else:
             env.store.put_json(phase_keys.outcome, {"outcome": state.value, "reason": reason})
     except (redis.ConnectionError, redis.TimeoutError):
@@ -235,14 +243,16 @@ def _execute(env: WorkerEnv, manifest: Manifest, job: JobKey, round_id: str) -> 
 
 
 def _result(job: JobKey, state: JobState, reason: str, started: float, operations_s: float, output: Any,
-            attempts: list[dict[str, Any]]) -> dict[str, Any]:
+            attempts: list[dict[str, Any]], seed: int | None) -> dict[str, Any]:
     """The phase's result record. `operations_s` is the time its operations took (summed when they
-    ran concurrently): the rest of the job's time is the farm's own."""
+    ran concurrently): the rest of the job's time is the farm's own. `seed`: the sampling seed its
+    calls were sent (a repeat's own)."""
     files = output.files if output is not None else {}
     return {
         "model": job.model,
         "project": job.project,
         "phase": job.phase,
+        "seed": seed,
         "outcome": state.value,
         "reason": reason,
         "started_at": started,

@@ -64,5 +64,5 @@ def _golden(env: WorkerEnv, round_id: str, run_keys: keys.RunKeys) -> GoldenSetR
     verify = env.ledger.job(round_id, JobKey(run_keys.model, run_keys.project, VERIFY))
     if verify is None or verify.state is not JobState.SKIPPED:
         return None
-    entry = env.manifest(round_id).projects[run_keys.project]
-    return NO_BACKEND if suite_of(entry, run_keys.project) is not None else None
+    entry = env.manifest(round_id).projects[run_keys.project_name]
+    return NO_BACKEND if suite_of(entry, run_keys.project_name) is not None else None

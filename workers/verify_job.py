@@ -79,13 +79,13 @@ def _verify(env: WorkerEnv, run_keys: keys.RunKeys) -> tuple[JobState, str]:
     where = f"{run_keys.model} × {run_keys.project}"
     try:  # anything that fails here is the farm's: the store, PostgreSQL, the sandbox, a bug
         started = time.monotonic()
-        entry = env.manifest(run_keys.round_id).projects[run_keys.project]
+        entry = env.manifest(run_keys.round_id).projects[run_keys.project_name]
         ast = env.store.get_json_or_none(run_keys.phase("database").ast)
         with tempfile.TemporaryDirectory(prefix="farm-verify-") as tmp:
             tree = Path(tmp) / "tree"
             env.store.materialize(run_keys.tree, tree)
             source = Source(tree, DatabaseApplication.model_validate(ast) if ast is not None else None,
-                            suite_of(entry, run_keys.project))  # fmt: skip
+                            suite_of(entry, run_keys.project_name))  # fmt: skip
             fetched = time.monotonic()
             postgres = POSTGRES.get()
             ready = time.monotonic()

@@ -32,6 +32,7 @@ from workers.harness.conversation import Conversation, ToolCallMade
 from workers.harness.dialect import OPENAI_PROFILE, ServerProfile, feedback_role, wait_until_idle
 from workers.harness.endpoint import request_options
 from workers.harness.gate import CallGate
+from workers.harness.procedure import with_procedure
 from workers.harness.parse import InvalidJson, parse_arguments
 from workers.harness.transport import Fault, TransportFault, classify, names_our_request
 from workers.harness.usage import Usage, price, served_provider, usage_of
@@ -131,6 +132,7 @@ class OperationRunner:
     record: Recorder
     profile: ServerProfile = OPENAI_PROFILE  # jobs pass the endpoint's resolved profile
     project: str = ""  # the run's project, named to the endpoint (the simulator's book)
+    procedure: bool = False  # the run's variant enforces the procedure (workers.harness.procedure)
     # Persists an answered call the moment it settles, before its (slow) checks: a worker killed
     # while compiling the answer leaves its spend on record (paid once, recorded once).
     settled: Recorder | None = None
@@ -160,8 +162,9 @@ class _OperationRun:
         self.op = operation
         self.options = request_options(runner.model, operation, runner.phase, runner.profile, runner.project)
         self.options_digest = _options_digest(self.options)
+        self.system = with_procedure(operation.system) if runner.procedure else operation.system
         self.conversation = Conversation(
-            operation.system, operation.user, self.options["tools"], feedback_role(runner.model, runner.profile),
+            self.system, operation.user, self.options["tools"], feedback_role(runner.model, runner.profile),
             runner.model.sampling.max_tokens, runner.profile.context_tokens,
             where=f"phase {runner.phase}, operation {operation.op_id}",
         )
@@ -373,7 +376,7 @@ class _OperationRun:
         """The operation's request, redacted like every text the farm keeps (it quotes earlier
         phases' answers)."""
         op = self.op
-        return Prompt(op_id=op.op_id, tool=op.tool_name, system=self._redact(op.system), user=self._redact(op.user))
+        return Prompt(op_id=op.op_id, tool=op.tool_name, system=self._redact(self.system), user=self._redact(op.user))
 
     def _persist_settled(self, record: AttemptRecord) -> None:
         """Write the answered call to the store before the ledger charges it and before its (slow)
