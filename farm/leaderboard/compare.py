@@ -1,8 +1,11 @@
-"""What moved between two rounds' leaderboards, per model present in both, per axis."""
+"""What moved between two rounds' leaderboards, per contestant present in both, per axis, and
+whether the move in total exceeds the runs' own noise."""
 
 from __future__ import annotations
 
-from farm.leaderboard.model import COST_DIGITS, RATE_DIGITS, SCORE_DIGITS, Leaderboard, ModelEntry, Record
+from farm.leaderboard import stats
+from farm.leaderboard.build import RESAMPLES
+from farm.leaderboard.model import COST_DIGITS, RATE_DIGITS, SCORE_DIGITS, Estimate, Leaderboard, ModelEntry, Record
 from scoring.profiles import AXES
 
 
@@ -16,13 +19,24 @@ class Delta(Record):
         return cls(a=a, b=b, delta=None if a is None or b is None else round(b - a, digits))
 
 
+class Noise(Record):
+    """Whether a contestant's move in total exceeds run-to-run noise: its runs in the two rounds,
+    paired by the projects both have (farm.leaderboard.stats.paired_difference)."""
+
+    delta_ci95: tuple[float, float] | None
+    p_value: float
+    exceeds_noise: bool
+    projects: int
+
+
 class ModelMove(Record):
-    model: str
+    model: str  # the contestant (model id, `+variant` when the rounds have variants)
     rank_a: int | None  # None: unranked in that round (not every run scored)
     rank_b: int | None
     incomplete_a: list[str]
     incomplete_b: list[str]
     total: Delta
+    noise: Noise | None  # None when the two rounds have no scored project in common for it
     axes: dict[str, Delta]
     cost_usd: Delta
     fcsr_first_attempt: Delta
@@ -43,15 +57,31 @@ class Comparison(Record):
         return self.model_dump_json(indent=2) + "\n"
 
 
-def _move(a: ModelEntry, b: ModelEntry, axes: list[str]) -> ModelMove:
+def _mean(estimate: Estimate | None) -> float | None:
+    return None if estimate is None else estimate.mean
+
+
+def _noise(a: ModelEntry, b: ModelEntry, seed: int) -> Noise | None:
+    before, after = a.scored_totals(), b.scored_totals()
+    if not set(before) & set(after):
+        return None
+    found = stats.paired_difference(after, before, seed=seed, resamples=RESAMPLES)
+    ci95 = found.delta.ci95
+    return Noise(delta_ci95=None if ci95 is None else (round(ci95[0], SCORE_DIGITS), round(ci95[1], SCORE_DIGITS)),
+                 p_value=round(found.p_value, RATE_DIGITS), exceeds_noise=stats.significant(found),
+                 projects=found.projects)
+
+
+def _move(a: ModelEntry, b: ModelEntry, axes: list[str], seed: int) -> ModelMove:
     return ModelMove(
-        model=b.model,
+        model=b.contestant,
         rank_a=a.rank,
         rank_b=b.rank,
         incomplete_a=a.incomplete_runs,
         incomplete_b=b.incomplete_runs,
-        total=Delta.of(a.total, b.total, SCORE_DIGITS),
-        axes={axis: Delta.of(a.axes.get(axis), b.axes.get(axis), SCORE_DIGITS) for axis in axes},
+        total=Delta.of(_mean(a.total), _mean(b.total), SCORE_DIGITS),
+        noise=_noise(a, b, seed),
+        axes={axis: Delta.of(_mean(a.axes.get(axis)), _mean(b.axes.get(axis)), SCORE_DIGITS) for axis in axes},
         cost_usd=Delta.of(a.usage.cost_usd, b.usage.cost_usd, COST_DIGITS),
         fcsr_first_attempt=Delta.of(a.fcsr.first_attempt_rate, b.fcsr.first_attempt_rate, RATE_DIGITS),
         fcsr_after_retries=Delta.of(a.fcsr.after_retries_rate, b.fcsr.after_retries_rate, RATE_DIGITS),
@@ -59,8 +89,8 @@ def _move(a: ModelEntry, b: ModelEntry, axes: list[str]) -> ModelMove:
 
 
 def compare(a: Leaderboard, b: Leaderboard) -> Comparison:
-    ids_a = {entry.model for entry in a.models}
-    ids_b = {entry.model for entry in b.models}
+    ids_a = {entry.contestant for entry in a.models}
+    ids_b = {entry.contestant for entry in b.models}
     axes = [axis for axis in AXES if axis in a.axes or axis in b.axes]
     return Comparison(
         round_a=a.round,
@@ -68,7 +98,8 @@ def compare(a: Leaderboard, b: Leaderboard) -> Comparison:
         profile_a=a.profile,
         profile_b=b.profile,
         axes=axes,
-        models=[_move(a.model(entry.model), entry, axes) for entry in b.models if entry.model in ids_a],
+        models=[_move(a.contestant(entry.contestant), entry, axes, stats.seed_for(a.round, b.round, entry.contestant))
+                for entry in b.models if entry.contestant in ids_a],
         new_models=sorted(ids_b - ids_a),
         dropped_models=sorted(ids_a - ids_b),
     )

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import math
+from statistics import fmean
+
 from farm.leaderboard.model import (
     Count,
+    Estimate,
     Incomplete,
     Leaderboard,
     ModelEntry,
@@ -12,6 +16,9 @@ from farm.leaderboard.model import (
     PhaseState,
     RunEntry,
     RunRuntime,
+    Usage,
+    VarianceSplit,
+    VariantEffect,
 )
 
 DASH = "—"
@@ -31,7 +38,16 @@ def rate(value: float | None) -> str:
 
 
 def usd(value: float) -> str:
-    return f"${value:,.2f}" if value >= 1 else f"${value:.4f}"
+    """$12.34, $0.0123; below a tenth of a cent two significant digits ($0.000035), as costs per point are."""
+    if value >= 1:
+        return f"${value:,.2f}"
+    if value == 0 or value >= 0.001:
+        return f"${value:.4f}"
+    return f"${value:.{1 - math.floor(math.log10(value))}f}"
+
+
+def usd_or_dash(value: float | None) -> str:
+    return DASH if value is None else usd(value)
 
 
 def tokens(count: int) -> str:
@@ -42,8 +58,131 @@ def tokens(count: int) -> str:
     return str(count)
 
 
+def token_breakdown(usage: Usage) -> str:
+    """'6k / 1.2k / 1.8k / 300': input / cached / output / reasoning."""
+    return " / ".join(tokens(n) for n in (usage.input_tokens, usage.cached_tokens, usage.output_tokens,
+                                          usage.reasoning_tokens))
+
+
+def tokens_per_point(value: float | None) -> str:
+    return DASH if value is None else tokens(round(value))
+
+
 def rank(value: int | None) -> str:
     return DASH if value is None else str(value)
+
+
+def group(entry: ModelEntry) -> str:
+    """The contestant's tied group: ranked contestants sharing it are not significantly different."""
+    return DASH if entry.tied_group is None else str(entry.tied_group)
+
+
+def interval(ci95: tuple[float, float]) -> str:
+    return f"[{ci95[0]:.1f}, {ci95[1]:.1f}]"
+
+
+def estimate(value: Estimate | None) -> str:
+    """'71.3 [68.0, 74.9]': a mean and its 95% interval; '98.0 ±0' when every resample agrees; the mean
+    alone when there is none (one run)."""
+    if value is None:
+        return DASH
+    return score(value.mean) + _spread(value.ci95)
+
+
+def _spread(ci95: tuple[float, float] | None) -> str:
+    if ci95 is None:
+        return ""
+    return " ±0" if ci95[0] == ci95[1] else f" {interval(ci95)}"
+
+
+def mean(value: Estimate | None) -> str:
+    """The mean alone, where the interval is shown elsewhere."""
+    return score(None if value is None else value.mean)
+
+
+def signed_estimate(value: Estimate) -> str:
+    """'+8.0 [6.0, 10.0]': a difference and its 95% interval."""
+    return signed(value.mean) + _spread(value.ci95)
+
+
+def p_value(value: float) -> str:
+    return "p < 0.001" if value < 0.001 else f"p = {value:.3f}"
+
+
+def yes_no(value: bool) -> str:
+    return "yes" if value else "no"
+
+
+def contestant_header(board: Leaderboard) -> str:
+    """What a row is: a model, or a model under a harness variant when the round has variants."""
+    return "contestant" if board.variants else "model"
+
+
+def run_score(run: RunEntry) -> str:
+    """A run's total ('72'), or why it has none ('⚠ infra')."""
+    if run.incomplete is not None:
+        return f"⚠ {KIND_LABEL[run.incomplete.kind]}"
+    assert run.score is not None
+    return str(run.score.total)
+
+
+def project_mean(runs: list[RunEntry]) -> float | None:
+    """The mean of a project's scored repeats: what its cell shows, and what the total averages."""
+    totals = [run.score.total for run in runs if run.score is not None]
+    return fmean(totals) if totals else None
+
+
+def project_cell(runs: list[RunEntry]) -> str:
+    """A project's ranking cell: '85 B' for one run; with repeats the mean of the scored ones and each
+    run, '72.0 (70 / 74 / ⚠ infra)'."""
+    if len(runs) == 1:
+        run = runs[0]
+        if run.incomplete is not None:
+            return f"⚠ {INCOMPLETE} ({KIND_LABEL[run.incomplete.kind]})"
+        assert run.score is not None
+        return f"{run.score.total} {run.score.grade}"
+    return f"{score(project_mean(runs))} ({' / '.join(run_score(run) for run in runs)})"
+
+
+def serving_flag(entry: ModelEntry) -> str:
+    return f"⚠ {entry.serving_flag}" if entry.serving_flag else ""
+
+
+def front(entry: ModelEntry) -> str:
+    """★ for a contestant on the score-vs-cost front."""
+    return "★" if entry.pareto else ""
+
+
+def seed(run: RunEntry) -> str:
+    return DASH if run.seed is None else str(run.seed)
+
+
+def run_ref(run: RunEntry) -> str:
+    """'todo~2 (seed 1)': one run, in a list of notes."""
+    return f"{run.label} (seed {seed(run)})"
+
+
+def sd(variance: float) -> str:
+    """A variance component as a standard deviation, in points: what a reader can compare with scores."""
+    return f"{math.sqrt(variance):.1f}"
+
+
+def variance_cells(split: VarianceSplit | None) -> list[str]:
+    """run-to-run SD, between-project SD, run-to-run share."""
+    if split is None:
+        return [DASH] * 3
+    return [sd(split.run_to_run), sd(split.between_projects), rate(split.run_to_run_share)]
+
+
+def variance_summary(split: VarianceSplit) -> str:
+    return (f"Run to run: {rate(split.run_to_run_share)} of the score variance (run-to-run SD {sd(split.run_to_run)}, "
+            f"between-project SD {sd(split.between_projects)} points), pooled over the contestants with repeats.")
+
+
+def effect_cells(effect: VariantEffect) -> list[str]:
+    """A variant effect's row after its model: variant vs baseline, delta [CI], p, significant."""
+    return [f"{effect.variant} vs {effect.baseline}", signed_estimate(effect.delta), p_value(effect.p_value),
+            yes_no(effect.significant)]
 
 
 def plural(count: int, noun: str) -> str:
@@ -142,38 +281,3 @@ def phase_cell(entry: PhaseEntry) -> str:
     if entry.state is PhaseState.MODEL_FAILED:
         return "model failed"
     return KIND_LABEL.get(entry.state.value, entry.state.value.replace("_", " "))
-
-
-RUNTIME_NOTE = (
-    "Runtime: farm verify built each generated backend, booted it on a fresh PostgreSQL and played the "
-    "project's Golden Set scenarios and its own e2e tests against it, contained (runtime.json). Boots: no when "
-    "the model's code did not build or boot (runtime_failed, with the reason); — when the farm could not verify "
-    "it (infra), which never counts against the model. Golden: scenarios passed, overall and by category; "
-    "scenarios that need seeded accounts are skipped and left out. A model's golden rate is the mean over its "
-    "verified runs, a backend that failed counting 0; a run without runtime.json is not verified, never a 0."
-)
-
-
-def how_to_read(board: Leaderboard) -> list[str]:
-    """The page's reading notes, as plain sentences every format shows alike."""
-    weights = ", ".join(f"{axis} {weight:g}" for axis, weight in board.axis_weights.items())
-    return [
-        f"Total: each run's score under the static rubric with profile {board.profile} (weights {weights}; its "
-        "rules: scoring/PROFILES.md), averaged "
-        "over the model's scored projects. Grades: A ≥ 90, B ≥ 80, C ≥ 70, D ≥ 60, else F. "
-        "Ties rank the cheaper model first.",
-        "Incomplete runs (stopped by an infrastructure failure or the budget, or not finished) are not scored "
-        "and never count against the model. Only models with every run scored are ranked: the others are "
-        "listed after them, unranked, with the runs they miss (their total covers their scored runs only). "
-        "A run the model failed is scored on what it produced.",
-        "FCSR, function-calling success rate: the share of operations whose first answered call was a valid "
-        "function call that passed our compilers (1st), and that got there within the retries (retries). "
-        "Counted over the operations of every phase of the scored runs, so each operation weighs the same.",
-        "Cost (USD) and tokens are those of the scored runs: the same work the total describes. Input tokens "
-        "include the cached ones, output tokens the reasoning ones. Prices are the round file's, in USD per "
-        "million tokens (input / cached input / output); providers are those that served the calls, as the "
-        "endpoint named them.",
-        "Axis means: a run whose compilation gate failed counts 0 on every axis; an axis the scorer did not "
-        "run (golden) is left out.",
-    ] + ([RUNTIME_NOTE] if board.verified else [])
-

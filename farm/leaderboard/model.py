@@ -7,6 +7,7 @@ from enum import StrEnum
 
 from pydantic import BaseModel, ConfigDict, computed_field
 
+from farm.keys import run_project
 from runtime.report import RUNTIME_FAILED
 
 # Model totals and axis means keep two decimals, rates four, costs six: enough to rank, and the
@@ -20,6 +21,31 @@ class Record(BaseModel):
     """Immutable and strict: a renderer cannot alter the data, a typo in a field name fails."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Estimate(Record):
+    """A mean and its 95% confidence interval (farm.leaderboard.stats); `ci95` is None when there is
+    nothing to resample (a single run)."""
+
+    mean: float
+    ci95: tuple[float, float] | None
+
+
+class VarianceSplit(Record):
+    """How much of the spread of run totals is run-to-run (same project, another seed) and how much
+    is between projects (farm.leaderboard.stats.variance_split)."""
+
+    run_to_run: float
+    between_projects: float
+    run_to_run_share: float | None
+
+
+class Significance(Record):
+    """How rank differences were tested, for the reader (README, "Reading a leaderboard")."""
+
+    test: str
+    alpha: float
+    resamples: int
 
 
 class PhaseState(StrEnum):
@@ -151,6 +177,8 @@ class RunRuntime(Record):
 
 class RunEntry(Record):
     project: str
+    repeat: int  # 1..repeats: runs of one project differ only by their seed
+    seed: int | None  # the sampling seed its calls were sent (None: the model's endpoint drew)
     phases: list[PhaseEntry]
     incomplete: Incomplete | None
     score: RunScore | None  # None exactly when incomplete
@@ -160,6 +188,11 @@ class RunEntry(Record):
     attempts: int  # LLM calls of its finished phases, retries and transport failures included
     duration_s: float | None  # summed over its finished phases; None when none finished
     providers: list[str]  # who served its calls (calls.jsonl), sorted; empty when the endpoint does not say
+
+    @property
+    def label(self) -> str:
+        """The run as the store and the ledger name it: `todo`, `todo~2`."""
+        return run_project(self.project, self.repeat)
 
 
 class Prices(Record):
@@ -180,27 +213,74 @@ class ModelInfo(Record):
 
 
 class ModelEntry(Record):
+    """One contestant: a model, under one harness variant when the round has variants."""
+
     rank: int | None  # None: not every run is scored, so its total does not compare (see unranked_because)
     unranked_because: str | None
+    tied_group: int | None  # ranked contestants in one group do not differ significantly; None when unranked
+    contestant: str  # the model id, `+variant` when the round has variants
     model: str
+    variant: str | None
+    repeats: int  # runs per project
     info: ModelInfo
-    total: float | None  # mean over scored runs (only some of them when unranked); None when no run is scored
+    # Mean over projects of each project's mean over its scored runs, with its interval (only some
+    # runs when unranked); None when no run is scored.
+    total: Estimate | None
     grade: str | None
-    axes: dict[str, float]
+    axes: dict[str, Estimate]
+    variance: VarianceSplit | None  # None without two scored runs of one project
     usage: Usage  # over scored runs: the same work the total describes
     fcsr: Fcsr  # over scored runs
     golden_pass_rate: float | None  # mean of its runs' `golden_rate`; None when no run has one
     golden_runs: int  # the runs that mean covers
+    cost_per_point: float | None  # USD per scored run / total; None when the total is 0 or none
+    tokens_per_point: float | None  # input + output tokens per scored run / total
+    pareto: bool  # on the score-vs-cost front: no ranked contestant scores more for less
+    serving_flag: str | None  # set when its runs were served by more than one provider (the ranks then mix providers)
     runs: list[RunEntry]
 
     @computed_field  # type: ignore[prop-decorator]
     @property
     def incomplete_runs(self) -> list[str]:
-        """Projects whose run is left out of the total."""
-        return [run.project for run in self.runs if run.incomplete is not None]
+        """Runs (`project`, `project~repeat`) left out of the total."""
+        return [run.label for run in self.runs if run.incomplete is not None]
 
-    def run(self, project: str) -> RunEntry:
-        return next(run for run in self.runs if run.project == project)
+    @property
+    def cost_per_run(self) -> float | None:
+        """USD per scored run: the cost axis of the score-vs-cost front; None when no run is scored."""
+        scored = sum(run.score is not None for run in self.runs)
+        return self.usage.cost_usd / scored if scored else None
+
+    def run(self, project: str, repeat: int = 1) -> RunEntry:
+        return next(run for run in self.runs if run.project == project and run.repeat == repeat)
+
+    def runs_of(self, project: str) -> list[RunEntry]:
+        """The project's runs, repeat by repeat."""
+        return [run for run in self.runs if run.project == project]
+
+    def scored_totals(self) -> dict[str, list[float]]:
+        return scored_totals(self.runs)
+
+
+def scored_totals(runs: list[RunEntry]) -> dict[str, list[float]]:
+    """Per project, its scored runs' totals: what the statistics resample."""
+    totals: dict[str, list[float]] = {}
+    for run in runs:
+        if run.score is not None:
+            totals.setdefault(run.project, []).append(float(run.score.total))
+    return totals
+
+
+class VariantEffect(Record):
+    """What running a model under `variant` instead of `baseline` (the round's first variant) did to
+    its total, paired by project."""
+
+    model: str
+    variant: str
+    baseline: str
+    delta: Estimate  # variant − baseline
+    p_value: float
+    significant: bool
 
 
 class Leaderboard(Record):
@@ -214,7 +294,12 @@ class Leaderboard(Record):
     projects: list[str]
     axes: list[str]  # axes present in the round, in the profile's order
     golden_categories: list[str]  # Golden Set categories of the round's verified runs, in the axis' order
-    models: list[ModelEntry]
+    repeats: int  # the most runs per project any contestant has
+    variants: dict[str, str]  # variant -> its settings, in the round file's order; empty without variants
+    significance: Significance
+    variance: VarianceSplit | None  # pooled over contestants with repeats
+    variant_effects: list[VariantEffect]
+    models: list[ModelEntry]  # contestants, ranked
 
     @property
     def date(self) -> str:
@@ -225,8 +310,8 @@ class Leaderboard(Record):
         """Whether any run was verified live: rounds from before `farm verify` show no runtime at all."""
         return any(run.runtime is not None for entry in self.models for run in entry.runs)
 
-    def model(self, model_id: str) -> ModelEntry:
-        return next(entry for entry in self.models if entry.model == model_id)
+    def contestant(self, contestant_id: str) -> ModelEntry:
+        return next(entry for entry in self.models if entry.contestant == contestant_id)
 
     def to_json(self) -> str:
         """Canonical text: sorted keys, fixed indentation, trailing newline (same data, same bytes)."""

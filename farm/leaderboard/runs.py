@@ -108,8 +108,9 @@ _DETAIL = {
 }
 
 
-def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], profile: str) -> RunEntry:
-    """Walk the run's phases in order; score it only when every phase that had to run has ended."""
+def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], profile: str, seed: int | None) -> RunEntry:
+    """Walk the run's phases in order; score it only when every phase that had to run has ended.
+    `seed`: what the manifest sent the run's calls."""
     entries: list[PhaseEntry] = []
     results: list[PhaseResult] = []
     providers: set[str] = set()
@@ -139,7 +140,9 @@ def read_run(store: Store, run_keys: keys.RunKeys, phases: list[str], profile: s
         if score is None:
             incomplete = Incomplete(kind=IncompleteKind.NOT_FINISHED, phase=None, detail="not scored yet")
     return RunEntry(
-        project=run_keys.project,
+        project=run_keys.project_name,
+        repeat=keys.split_run_project(run_keys.project)[1],
+        seed=seed,
         phases=entries,
         incomplete=incomplete,
         score=score,

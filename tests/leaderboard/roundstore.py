@@ -46,10 +46,13 @@ def model_entry(model_id: str) -> dict[str, Any]:
 
 
 def write_manifest(store: Store, round_id: str, models: list[str], projects: list[str], phases: list[str],
-                   description: str = "", endpoints: dict[str, Conformance] | None = None) -> Manifest:
-    """`endpoints`: what preflight found of each model's server, frozen into the manifest."""
+                   description: str = "", endpoints: dict[str, Conformance] | None = None, *, repeats: int = 1,
+                   variants: dict[str, dict[str, Any]] | None = None) -> Manifest:
+    """`endpoints`: what preflight found of each model's server, frozen into the manifest; `repeats` and
+    `variants` as the round file sets them (runs of repeat r are stored under `project~r`, contestants
+    under `model+variant`)."""
     data = {"round": round_id, "description": description, "models": [model_entry(m) for m in models],
-            "projects": projects, "phases": phases}
+            "projects": projects, "phases": phases, "repeats": repeats, "variants": variants or {}}
     manifest = build_manifest(parse_round(data, f"<{round_id}>", REPO), profile=PROFILE, endpoints=endpoints)
     store.put_json(keys.manifest(round_id), manifest.model_dump(mode="json"))
     return manifest

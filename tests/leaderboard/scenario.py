@@ -1,7 +1,9 @@
-"""Two monthly rounds of four models, covering every way a run can end (see the expectations in the tests)."""
+"""Two monthly rounds of four models, covering every way a run can end, and a round of repeats under
+two harness variants (see the expectations in the tests)."""
 
 from __future__ import annotations
 
+from farm.keys import contestant_id, run_project
 from farm.store import Store
 from tests.leaderboard.roundstore import (
     Calls,
@@ -96,3 +98,45 @@ def write_earlier(store: Store) -> None:
         for project, total in (("todo", todo), ("reddit", reddit)):
             _succeeded_run(store, EARLIER, model, project, 0.005)
             write_score(store, EARLIER, model, project, hand_report(total, model_axes))
+
+
+REPEATED = "2027-01"
+REPEATS = 3
+BASE, TERSE = "base", "terse"
+VARIANTS = {BASE: {}, TERSE: {"description": "hot and impatient", "temperature": 0.8, "retry": {"validation": 1}}}
+QWEN_TERSE, QWEN_BASE = contestant_id(QWEN, TERSE), contestant_id(QWEN, BASE)
+NANO_BASE, NANO_TERSE = contestant_id(NANO, BASE), contestant_id(NANO, TERSE)
+# Per contestant, per project, its repeats' totals. QWEN+terse (89.0) is clearly first and NANO+terse (61.0)
+# clearly last: every one of their runs is apart from the others'. QWEN+base (81.0) and NANO+base (80.0)
+# are within each other's run-to-run noise. Terse helps QWEN (+8) and hurts NANO (−19).
+REPEATED_SCORES: dict[str, dict[str, tuple[int, ...]]] = {
+    QWEN_TERSE: {"todo": (90, 92, 88), "reddit": (86, 88, 90)},
+    QWEN_BASE: {"todo": (80, 84, 82), "reddit": (78, 80, 82)},
+    NANO_BASE: {"todo": (80, 82, 78), "reddit": (79, 81, 80)},
+    NANO_TERSE: {"todo": (60, 64, 62), "reddit": (58, 62, 60)},
+}
+# USD per attempt (a run makes 3): QWEN+terse, QWEN+base and NANO+base are each the cheapest for their
+# score, on the score-vs-cost front; NANO+terse scores less than QWEN+base for more.
+REPEATED_COSTS = {QWEN_TERSE: 0.004, QWEN_BASE: 0.002, NANO_BASE: 0.001, NANO_TERSE: 0.003}
+# QWEN+base's third repeats were routed to another provider than the rest.
+SECOND_PROVIDER = "Together"
+
+
+def _provider(contestant: str, repeat: int) -> str | None:
+    if contestant.startswith(QWEN):
+        return SECOND_PROVIDER if contestant == QWEN_BASE and repeat == REPEATS else QWEN_PROVIDER
+    return None
+
+
+def write_repeated(store: Store, round_id: str = REPEATED,
+                   scores: dict[str, dict[str, tuple[int, ...]]] = REPEATED_SCORES) -> None:
+    """A round of NANO and QWEN under variants `base` and `terse`, each run 3 times per project (seeds 0, 1, 2)."""
+    write_manifest(store, round_id, [NANO, QWEN], PROJECTS, PHASES, "Repeats and variants",
+                   repeats=REPEATS, variants=VARIANTS)
+    for contestant, projects in scores.items():
+        for project, totals in projects.items():
+            for repeat, total in enumerate(totals, start=1):
+                run = run_project(project, repeat)
+                _succeeded_run(store, round_id, contestant, run, REPEATED_COSTS[contestant],
+                               _provider(contestant, repeat))
+                write_score(store, round_id, contestant, run, hand_report(total, axes(*[total] * 5)))
