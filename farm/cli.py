@@ -73,7 +73,6 @@ cli_rounds.register(app, round_app)
 console = Console()
 err = Console(stderr=True)
 
-DEMO_ROUND = Path(__file__).resolve().parent / "demo_round.yaml"
 StoreOption = Annotated[str | None, typer.Option("--store", metavar="STORE", help="artifact store: s3://bucket/prefix or a directory (default: $FARM_STORE or ./farm-store)")]
 RoundArgument = Annotated[str, typer.Argument(metavar="ROUND", help="round id, e.g. 2026-12")]
 RoundFileArgument = Annotated[Path, typer.Argument(metavar="FILE", help="round file (YAML), e.g. rounds/example.yaml")]
@@ -152,6 +151,7 @@ def watch(farm: Farm, round_id: str, *, until_complete: bool, interval: float = 
 def round_validate(file: RoundFileArgument) -> None:
     """Check a round file; print every problem with its path and value, or a summary."""
     from farm.roundfile import RoundFileError, load_round
+    from farm.runplan import planned_runs
 
     try:
         loaded = load_round(file)
@@ -161,11 +161,16 @@ def round_validate(file: RoundFileArgument) -> None:
             err.print(f"  {problem}")
         raise typer.Exit(2) from None
     spec = loaded.spec
-    runs = len(spec.models) * len(loaded.projects)
-    console.print(f"[green]valid[/]: round [bold]{spec.round}[/] — {len(spec.models)} model(s) × "
-                  f"{len(loaded.projects)} project(s) = {runs} run(s) × {len(spec.phases)} phase(s) = "
-                  f"{runs * len(spec.phases)} job(s)")
+    runs = planned_runs(spec, [p.name for p in loaded.projects])
+    contestants = len(spec.models) * max(1, len(spec.variants))
+    console.print(f"[green]valid[/]: round [bold]{spec.round}[/] — {contestants} contestant(s) × "
+                  f"{len(loaded.projects)} project(s) × repeats = {len(runs)} run(s) × {len(spec.phases)} phase(s) = "
+                  f"{len(runs) * len(spec.phases)} job(s)")
     console.print(f"  models: {', '.join(m.id for m in spec.models)}")
+    if spec.variants:
+        console.print(f"  variants: {', '.join(spec.variants)} (each model runs under each)")
+    repeats = sorted({spec.repeats_of(m.id) for m in spec.models})
+    console.print(f"  repeats: {', '.join(map(str, repeats))} (seeds: the model's seed + repeat − 1)")
     console.print(f"  projects: {', '.join(p.name for p in loaded.projects)}")
     console.print(f"  phases: {', '.join(spec.phases)}")
     budget = spec.budgets.round_usd
@@ -440,26 +445,35 @@ def _text(value: object, limit: int, cut_before: bool = False) -> str:
 @app.command("demo")
 def demo(
     store: StoreOption = None,
-    project: Annotated[str, typer.Option(metavar="NAME", help="todo (hand-written answers), or reddit, shopping "
-                                         "or erp at their real size (generated answers, written once to ~/.cache)")] = "todo",
-    size: Annotated[str | None, typer.Option(hidden=True, help="a generated project at another preset's size (tests)")] = None,
+    project: Annotated[list[str] | None, typer.Option(metavar="NAME", help="todo (hand-written answers), or reddit, "
+                       "shopping or erp at their real size (generated answers, written once to ~/.cache); repeat it "
+                       "for several projects")] = None,
+    size: Annotated[str | None, typer.Option(metavar="PRESET", help="the generated projects at this preset's size "
+                                             "instead (small: a few tables, runs in seconds)")] = None,
+    repeats: Annotated[int, typer.Option(min=1, metavar="N", help="run each model × project N times (at most 20), "
+                                         "each with its own seed; a stochastic model (sim/dice) joins")] = 1,
+    variants: Annotated[bool, typer.Option("--variants", help="also run every model under a second set of harness "
+                                           "settings (fewer retries, procedure enforced)")] = False,
 ) -> None:
     """Run a small round on the embedded default: scripted models on the simulator, no key needed."""
     import yaml
 
-    from farm.demo_project import demo_project
-    from farm.roundfile import parse_round
+    from farm.demo_project import DEMO_ROUND, demo_projects, round_data
+    from farm.roundfile import RoundFileError, parse_round
 
     try:
-        chosen = demo_project(project, size)
+        chosen = demo_projects(project or ["todo"], size)
+        data = round_data(yaml.safe_load(DEMO_ROUND.read_text()), chosen, repeats, variants)
+        data["round"] = "demo-" + datetime.now().strftime("%Y%m%d-%H%M%S")
+        loaded = parse_round(data, str(DEMO_ROUND), DEMO_ROUND.parent)
+    except RoundFileError as exc:
+        raise fail("; ".join(exc.problems)) from None
     except ValueError as exc:
         raise fail(str(exc)) from None
-    data = chosen.round_data(yaml.safe_load(DEMO_ROUND.read_text()))
-    data["round"] = "demo-" + datetime.now().strftime("%Y%m%d-%H%M%S")
-    loaded = parse_round(data, str(DEMO_ROUND), DEMO_ROUND.parent)
     if config.redis_url():
         err.print("[yellow]FARM_REDIS_URL is set: the demo runs on that farm's workers[/]")
-    with _resumable(loaded.spec.round, store), connect(store, run_workers=True, books=chosen.books) as farm:
+    books = {name: book for demo_project in chosen for name, book in demo_project.books.items()}
+    with _resumable(loaded.spec.round, store), connect(store, run_workers=True, books=books) as farm:
         _submit_and_watch(farm, loaded, True, store)
 
 

@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import yaml
+
 from farm.catalog import catalog_names, load_project
 
 if TYPE_CHECKING:
@@ -28,16 +30,45 @@ HAND_WRITTEN = "todo"
 PROJECT_DIR = "project"  # in a generated book's directory: the requirements file, its suite and analysis
 
 
+DEMO_ROUND = Path(__file__).resolve().parent / "demo_round.yaml"
+# What `farm demo --repeats N` and `--variants` add to the demo round.
+DEMO_REPEATS = Path(__file__).resolve().parent / "demo_repeats.yaml"
+
+
 @dataclass(frozen=True)
 class DemoProject:
     ref: str  # what the round file's `projects` names: a catalog name or a requirements file
     books: dict[str, Path]  # project -> book directory, for the simulator (none: the scripts' own)
 
-    def round_data(self, data: dict[str, Any]) -> dict[str, Any]:
-        """The demo round file's data on this project. A generated one runs without the round budget,
-        sized for todo: its simulated cost grows with its size (dollars at shopping's)."""
-        budgets = {} if self.books else data.get("budgets", {})
-        return {**data, "projects": [self.ref], "budgets": budgets}
+
+def round_data(data: dict[str, Any], projects: list[DemoProject], repeats: int = 1,
+               variants: bool = False) -> dict[str, Any]:
+    """The demo round file's data on these projects. With a generated one it runs without the round
+    budget, sized for todo: a generated project's simulated cost grows with its size (dollars at
+    shopping's). With repeats, a stochastic model joins, so repeats differ; with variants, every
+    model also runs under the demo's second set of harness settings."""
+    generated = any(project.books for project in projects)
+    data = {**data, "projects": [project.ref for project in projects],
+            "budgets": {} if generated else data.get("budgets", {})}
+    extras = yaml.safe_load(DEMO_REPEATS.read_text(encoding="utf-8"))
+    if repeats > 1:
+        data |= {"models": [*data["models"], *extras["models"]], "repeats": repeats,
+                 "description": extras["description"]}
+    if variants:
+        data["variants"] = extras["variants"]
+    runs = repeats * (len(extras["variants"]) if variants else 1)  # per model and project
+    if runs > 1 and not generated:
+        data["budgets"] = {"round_usd": round(data["budgets"]["round_usd"] * extras["budget_factor"] * runs, 2)}
+    return data
+
+
+def demo_projects(names: list[str], size: str | None = None) -> list[DemoProject]:
+    """The projects `farm demo --project NAME ...` plays; `size` applies to the generated ones."""
+    if size is not None and all(name == HAND_WRITTEN for name in names):
+        raise ValueError(f"{HAND_WRITTEN}'s answers are hand-written: it has no other size")
+    if len(set(names)) != len(names):
+        raise ValueError(f"a project is named twice: {', '.join(names)}")
+    return [demo_project(name, None if name == HAND_WRITTEN else size) for name in names]
 
 
 def demo_project(name: str, size: str | None = None) -> DemoProject:

@@ -8,19 +8,17 @@ import pytest
 import yaml
 
 from farm.catalog import load_project
-from farm.demo_project import demo_project, generated_books
+from farm.demo_project import DEMO_ROUND, demo_project, demo_projects, generated_books, round_data
 from farm.manifest import ProjectEntry
 from farm.roundfile import parse_round
 from runtime.scenarios.suite import load_suite
 from workers.verify_job import suite_of
 
-DEMO_ROUND = Path(__file__).resolve().parents[2] / "farm" / "demo_round.yaml"
-
 
 def test_todo_is_the_demo_round_file_unchanged() -> None:
     data = yaml.safe_load(DEMO_ROUND.read_text())
     todo = demo_project("todo")
-    assert todo.books == {} and todo.round_data(data) == data
+    assert todo.books == {} and round_data(data, [todo]) == data
 
 
 def test_a_generated_project_has_its_own_book_requirements_and_golden_suite(
@@ -28,7 +26,7 @@ def test_a_generated_project_has_its_own_book_requirements_and_golden_suite(
 ) -> None:
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
     chosen = demo_project("reddit", "small")
-    data = chosen.round_data(yaml.safe_load(DEMO_ROUND.read_text()))
+    data = round_data(yaml.safe_load(DEMO_ROUND.read_text()), [chosen])
     assert data["budgets"] == {}  # the todo-sized budget would stop a reference-sized book
     (project,) = parse_round({**data, "round": "demo-x"}, str(DEMO_ROUND), DEMO_ROUND.parent).projects
     assert project.name == "reddit" and set(chosen.books) == {"reddit"}
@@ -49,4 +47,27 @@ def test_a_generated_project_has_its_own_book_requirements_and_golden_suite(
 ])  # fmt: skip
 def test_what_the_demo_refuses(name: str, size: str | None, message: str) -> None:
     with pytest.raises(ValueError, match=message):
-        demo_project(name, size)
+        demo_projects([name], size)
+
+
+def test_repeats_bring_a_stochastic_model_and_variants_the_second_settings_each_within_a_grown_budget() -> None:
+    data = yaml.safe_load(DEMO_ROUND.read_text())
+    projects = demo_projects(["todo"])
+    plain = parse_round({**round_data(data, projects), "round": "d"}).spec
+    both = parse_round({**round_data(data, projects, repeats=3, variants=True), "round": "d"}).spec
+    assert [m.id for m in both.models] == [*(m.id for m in plain.models), "sim/dice"]
+    assert (both.repeats, list(both.variants)) == (3, ["standard", "tight"])
+    assert both.variants["tight"].procedure and both.variants["tight"].retry.validation == 1
+    assert both.budgets.round_usd == pytest.approx(plain.budgets.round_usd * 1.5 * 3 * 2)
+    only_variants = parse_round({**round_data(data, projects, variants=True), "round": "d"}).spec
+    assert [m.id for m in only_variants.models] == [m.id for m in plain.models] and only_variants.repeats == 1
+
+
+def test_several_projects_and_a_size_for_the_generated_ones(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path))
+    todo, reddit = demo_projects(["todo", "reddit"], "small")
+    assert (todo.books, set(reddit.books)) == ({}, {"reddit"})
+    data = round_data(yaml.safe_load(DEMO_ROUND.read_text()), [todo, reddit], repeats=2)
+    assert data["projects"] == ["todo", reddit.ref] and data["budgets"] == {}
+    with pytest.raises(ValueError, match="twice"):
+        demo_projects(["todo", "todo"])
