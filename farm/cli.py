@@ -163,14 +163,16 @@ def round_validate(file: RoundFileArgument) -> None:
     spec = loaded.spec
     runs = planned_runs(spec, [p.name for p in loaded.projects])
     contestants = len(spec.models) * max(1, len(spec.variants))
+    repeats = sorted({spec.repeats_of(m.id) for m in spec.models})
+    times = f"{repeats[0]} repeat(s)" if len(repeats) == 1 else "their repeats"
     console.print(f"[green]valid[/]: round [bold]{spec.round}[/] — {contestants} contestant(s) × "
-                  f"{len(loaded.projects)} project(s) × repeats = {len(runs)} run(s) × {len(spec.phases)} phase(s) = "
+                  f"{len(loaded.projects)} project(s) × {times} = {len(runs)} run(s) × {len(spec.phases)} phase(s) = "
                   f"{len(runs) * len(spec.phases)} job(s)")
     console.print(f"  models: {', '.join(m.id for m in spec.models)}")
     if spec.variants:
         console.print(f"  variants: {', '.join(spec.variants)} (each model runs under each)")
-    repeats = sorted({spec.repeats_of(m.id) for m in spec.models})
-    console.print(f"  repeats: {', '.join(map(str, repeats))} (seeds: the model's seed + repeat − 1)")
+    if repeats != [1]:
+        console.print(f"  repeats: {', '.join(map(str, repeats))} (repeat r is sent the model's seed + r − 1)")
     console.print(f"  projects: {', '.join(p.name for p in loaded.projects)}")
     console.print(f"  phases: {', '.join(spec.phases)}")
     budget = spec.budgets.round_usd

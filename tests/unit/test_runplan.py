@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
+from typer.testing import CliRunner
 from pydantic import BaseModel
 
 from farm import keys
+from farm.cli import app
 from farm.estimate import estimate
 from farm.roundfile import RoundFileError, parse_round
 from farm.runplan import contestants, planned_runs, run_settings
@@ -120,3 +124,12 @@ def test_the_estimate_counts_every_variant_and_repeat() -> None:
     assert {row.runs for row in one.rows} == {1} and {row.runs for row in many.rows} == {6}
     for a, b in zip(one.rows, many.rows, strict=True):
         assert b.cost_usd == pytest.approx(6 * a.cost_usd, rel=1e-3)
+
+
+def test_validate_counts_contestants_repeats_and_runs(tmp_path: Path) -> None:
+    path = tmp_path / "r.yaml"
+    path.write_text(yaml.safe_dump(_round(repeats=3, variants={"plain": {}, "tight": {"retry": {"compiler": 1}}})))
+    result = CliRunner().invoke(app, ["round", "validate", str(path)], env={"COLUMNS": "200"})
+    assert result.exit_code == 0, result.output
+    assert "4 contestant(s) × 2 project(s) × 3 repeat(s) = 24 run(s) × 5 phase(s) = 120 job(s)" in result.output
+    assert "variants: plain, tight" in result.output and "seed + r − 1" in result.output
