@@ -122,8 +122,8 @@ def round_delete(
 
 def run_show(
     round_id: Annotated[str, typer.Argument(help="the round")],
-    model: Annotated[str, typer.Argument(help="the run's model id, as in the round file")],
-    project: Annotated[str, typer.Argument(help="the run's project")],
+    model: Annotated[str, typer.Argument(help="the run's model id, as in the round file (MODEL+VARIANT with variants)")],
+    project: Annotated[str, typer.Argument(help="the run's project (PROJECT~N for its repeat N ≥ 2)")],
     phase: Annotated[str | None, typer.Option("--phase", help="only this phase")] = None,
     attempt: Annotated[int | None, typer.Option("--attempt", min=1, help="only the N-th attempt of each operation")] = None,
     full: Annotated[bool, typer.Option("--full", help="long prompts, answers and feedback in full")] = False,
@@ -133,6 +133,7 @@ def run_show(
     """The run's transcript: each operation's prompt, the model's answers, the feedback it was sent,
     outcomes, tokens and cost."""
     from farm import keys, transcript
+    from farm.manifest import Manifest
     from farm.store import open_store
     from workers.phases.base import PHASES
 
@@ -142,10 +143,12 @@ def run_show(
     manifest = target.get_json_or_none(keys.manifest(round_id))
     if manifest is None:
         raise _fail(f"no manifest for round {round_id!r} in {target.url}")
-    models = [m["id"] for m in manifest["spec"]["models"]]
-    if model not in models or project not in manifest["projects"]:
-        raise _fail(f"round {round_id} has no run {model} × {project} (models: {', '.join(models)}; "
-                    f"projects: {', '.join(manifest['projects'])})")
+    runs = Manifest.model_validate(manifest).runs()
+    if not any(run.contestant.id == model and run.run_project == project for run in runs):
+        contestants = dict.fromkeys(run.contestant.id for run in runs)
+        projects = dict.fromkeys(run.run_project for run in runs)
+        raise _fail(f"round {round_id} has no run {model} × {project} (models: {', '.join(contestants)}; "
+                    f"projects: {', '.join(projects)})")
     shown = transcript.load(target, round_id, model, project, phase, attempt)
     if as_json:
         print(json.dumps(shown, indent=2, ensure_ascii=False))

@@ -53,6 +53,10 @@ def test_every_repeat_of_every_contestant_ran_with_its_own_seed(demo: tuple[Path
     seeds = [json.loads((base / "dice+tight" / project / "analyze" / "result.json").read_text())["seed"]
              for project in ("todo", "todo~2", "todo~3")]
     assert seeds == [7, 8, 9]  # demo_repeats.yaml: seed 7, then one more per repeat
+    # The tight variant enforces the procedure in every system prompt; the standard one does not.
+    for variant, enforced in (("tight", True), ("standard", False)):
+        prompt = json.loads((base / f"dice+{variant}" / "todo~2" / "analyze" / "prompts" / "plan.json").read_text())
+        assert ("## Procedure" in prompt["system"]) is enforced, variant
 
 
 def test_the_json_leaderboard_gives_what_scripts_rely_on(demo: tuple[Path, str]) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 PROCEDURE = """## Procedure (follow it for every answer)
 1. Say to yourself in one sentence what this call must produce.
-2. Gather the names this answer depends on: the inputs above, and what earlier steps defined.
+2. Gather the names this answer depends on: the inputs you are given, and what earlier steps defined.
 3. Use only those names; never invent a table, type, field or function.
 4. Make exactly one call to the function, with every required argument complete.
 5. When feedback lists errors, fix each one it names and change nothing else."""
