@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from farm.leaderboard import stats
 from farm.leaderboard.build import RESAMPLES
-from farm.leaderboard.model import COST_DIGITS, RATE_DIGITS, SCORE_DIGITS, Estimate, Leaderboard, ModelEntry, Record
+from farm.leaderboard.model import (
+    COST_DIGITS,
+    RATE_DIGITS,
+    SCORE_DIGITS,
+    Estimate,
+    Leaderboard,
+    ModelEntry,
+    Record,
+    VariantEffect,
+)
 from scoring.profiles import AXES
 
 
@@ -43,6 +52,16 @@ class ModelMove(Record):
     fcsr_after_retries: Delta
 
 
+class EffectMove(Record):
+    """A variant's effect on a model (against its round's baseline variant) in each round; None where
+    that round did not measure it."""
+
+    model: str
+    variant: str
+    a: VariantEffect | None
+    b: VariantEffect | None
+
+
 class Comparison(Record):
     round_a: str
     round_b: str
@@ -50,6 +69,7 @@ class Comparison(Record):
     profile_b: str
     axes: list[str]  # axes of either round, in the profiles' order
     models: list[ModelMove]  # in round b's ranking order
+    variant_effects: list[EffectMove]  # every (model, variant) effect either round measured, round b's order first
     new_models: list[str]  # only in round b
     dropped_models: list[str]  # only in round a
 
@@ -88,6 +108,14 @@ def _move(a: ModelEntry, b: ModelEntry, axes: list[str], seed: int) -> ModelMove
     )
 
 
+def _effect_moves(a: Leaderboard, b: Leaderboard) -> list[EffectMove]:
+    found_a = {(effect.model, effect.variant): effect for effect in a.variant_effects}
+    found_b = {(effect.model, effect.variant): effect for effect in b.variant_effects}
+    keys = list(dict.fromkeys([*found_b, *found_a]))
+    return [EffectMove(model=model, variant=variant, a=found_a.get((model, variant)), b=found_b.get((model, variant)))
+            for model, variant in keys]
+
+
 def compare(a: Leaderboard, b: Leaderboard) -> Comparison:
     ids_a = {entry.contestant for entry in a.models}
     ids_b = {entry.contestant for entry in b.models}
@@ -100,6 +128,7 @@ def compare(a: Leaderboard, b: Leaderboard) -> Comparison:
         axes=axes,
         models=[_move(a.contestant(entry.contestant), entry, axes, stats.seed_for(a.round, b.round, entry.contestant))
                 for entry in b.models if entry.contestant in ids_a],
+        variant_effects=_effect_moves(a, b),
         new_models=sorted(ids_b - ids_a),
         dropped_models=sorted(ids_a - ids_b),
     )

@@ -9,7 +9,7 @@ from rich.text import Text
 from farm.keys import VARIANT_MARK
 from farm.leaderboard import fmt
 from farm.leaderboard.compare import Comparison, Delta, Noise
-from farm.leaderboard.model import Leaderboard, ModelEntry, PhaseState, RunEntry
+from farm.leaderboard.model import Leaderboard, ModelEntry, PhaseState, RunEntry, VariantEffect
 
 GRADE_STYLE = {"A": "bold green", "B": "green", "C": "yellow", "D": "dark_orange", "F": "red"}
 PHASE_STYLE = {PhaseState.SUCCEEDED: "", PhaseState.MODEL_FAILED: "red", PhaseState.SKIPPED: "dim",
@@ -235,6 +235,23 @@ def _noise(noise: Noise | None) -> Text:
                                                    fmt.plural(noise.projects, "project")])])
 
 
+def _effect_cell(effect: VariantEffect | None) -> str:
+    if effect is None:
+        return fmt.DASH
+    verdict = "significant" if effect.significant else "not significant"
+    return f"{fmt.signed_estimate(effect.delta)} · {fmt.p_value(effect.p_value)} · {verdict}"
+
+
+def _effect_moves(comparison: Comparison) -> Table:
+    table = Table(title="Variant effects (variant − baseline, paired by project) in each round", title_style="bold")
+    for column in ("model", "variant", comparison.round_a, comparison.round_b):
+        table.add_column(column)
+    for move in comparison.variant_effects:
+        baseline = (move.b or move.a).baseline  # type: ignore[union-attr] - one side always measured it
+        table.add_row(move.model, f"{move.variant} vs {baseline}", _effect_cell(move.a), _effect_cell(move.b))
+    return table
+
+
 def render_comparison(comparison: Comparison) -> RenderableType:
     title = f"round {comparison.round_a} → {comparison.round_b}"
     notes = ["noise: the move in total against the contestant's own run-to-run noise (a paired permutation test "
@@ -264,6 +281,8 @@ def render_comparison(comparison: Comparison) -> RenderableType:
             _points(move.fcsr_after_retries),
         )
     parts: list[RenderableType] = [table]
+    if comparison.variant_effects:
+        parts.append(_effect_moves(comparison))
     if comparison.new_models:
         parts.append(Text(f"new in {comparison.round_b}: {', '.join(comparison.new_models)}", style="cyan"))
     if comparison.dropped_models:

@@ -124,3 +124,21 @@ def test_no_common_scored_project_leaves_the_noise_unknown(tmp_path: Path) -> No
     console.print(render_comparison(comparison))
     row = next(line for line in console.export_text().splitlines() if line.startswith(f"│ {QWEN}"))
     assert [cell.strip() for cell in row.split("│")[1:-1]][:4] == [QWEN, "1 → —", "70.0 → — —", "—"]
+
+
+def test_compare_shows_each_variant_effect_in_both_rounds(store: LocalStore) -> None:
+    """QWEN's terse variant lost 10 points on every run: its effect against base turns from +8 to -2."""
+    write_repeated(store, MOVED, _shifted({QWEN_TERSE: -10}))
+    comparison = compare(build_leaderboard(store, REPEATED), build_leaderboard(store, MOVED))
+    effects = {(move.model, move.variant): move for move in comparison.variant_effects}
+    assert set(effects) == {(QWEN, "terse"), (NANO, "terse")}
+    qwen = effects[QWEN, "terse"]
+    assert (qwen.a.delta.mean, qwen.b.delta.mean) == (8.0, -2.0) and qwen.a.significant
+    assert effects[NANO, "terse"].a == effects[NANO, "terse"].b  # nothing of nano moved
+    plain = compare(build_leaderboard(store, EARLIER), build_leaderboard(store, LATER))
+    assert plain.variant_effects == []  # rounds without variants measure none
+    result = CliRunner().invoke(app, ["compare", REPEATED, MOVED, "--store", str(store.root)], env=WIDE)
+    row = next(line for line in result.output.splitlines() if line.startswith(f"│ {QWEN} ") and "terse vs base" in line)
+    cells = [cell.strip() for cell in row.split("│")[1:-1]]
+    assert cells[2].startswith("+8.0 [") and cells[2].endswith("· significant")
+    assert cells[3].startswith("-2.0")
