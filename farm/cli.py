@@ -151,7 +151,7 @@ def watch(farm: Farm, round_id: str, *, until_complete: bool, interval: float = 
 def round_validate(file: RoundFileArgument) -> None:
     """Check a round file; print every problem with its path and value, or a summary."""
     from farm.roundfile import RoundFileError, load_round
-    from farm.runplan import planned_runs
+    from farm.runplan import contestants, planned_runs
 
     try:
         loaded = load_round(file)
@@ -162,10 +162,9 @@ def round_validate(file: RoundFileArgument) -> None:
         raise typer.Exit(2) from None
     spec = loaded.spec
     runs = planned_runs(spec, [p.name for p in loaded.projects])
-    contestants = len(spec.models) * max(1, len(spec.variants))
     repeats = sorted({spec.repeats_of(m.id) for m in spec.models})
     times = f"{repeats[0]} repeat(s)" if len(repeats) == 1 else "their repeats"
-    console.print(f"[green]valid[/]: round [bold]{spec.round}[/] — {contestants} contestant(s) × "
+    console.print(f"[green]valid[/]: round [bold]{spec.round}[/] — {len(contestants(spec))} contestant(s) × "
                   f"{len(loaded.projects)} project(s) × {times} = {len(runs)} run(s) × {len(spec.phases)} phase(s) = "
                   f"{len(runs) * len(spec.phases)} job(s)")
     console.print(f"  models: {', '.join(m.id for m in spec.models)}")

@@ -12,13 +12,14 @@ endpoint, so simulator rounds (the demo) only project simulator models, and real
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections import Counter, defaultdict
 from dataclasses import dataclass
 from statistics import fmean
 
 from farm import keys
 from farm.catalog import Project, load_project
 from farm.roundfile import LoadedRound
+from farm.runplan import planned_runs
 from farm.spec import EndpointKind, ModelSpec
 from farm.store import Store
 from workers.harness.usage import price
@@ -159,10 +160,12 @@ def estimate(loaded: LoadedRound, history: History) -> Estimate:
     spec = loaded.spec
     sizes = CATALOG_SIZE | {p.name: project_size(p) for p in loaded.projects}
     rows = []
+    names = [project.name for project in loaded.projects]
+    planned = Counter((run.contestant.model, run.project) for run in planned_runs(spec, names))  # variants × repeats
     for model in spec.models:
         for project in loaded.projects:
             parts = [_phase_tokens(history, sizes, model, project.name, phase) for phase in spec.phases]
-            runs = spec.repeats_of(model.id) * max(1, len(spec.variants))
+            runs = planned[model.id, project.name]
             one = Tokens(*(sum(getattr(t, f) for t, _ in parts) for f in ("input", "cached", "output")))
             tokens = one.scaled(runs)
             cost = price(model.prices, round(tokens.input), round(tokens.cached), round(tokens.output))

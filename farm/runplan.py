@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from farm.keys import contestant_id, run_project, split_contestant, split_run_project
 from farm.spec import ModelSpec, RetryPolicy, RoundSpec
 
+
 def repeat_seed(model: ModelSpec, repeat: int) -> int | None:
     """Repeat r is sent the model's seed + r − 1 (distinct per repeat, the first one unchanged);
     a model without a seed stays without one (its server draws)."""

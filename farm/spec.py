@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import re
 from enum import StrEnum
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, create_model, field_validator, model_validator
+from pydantic.fields import FieldInfo
 
 from workers.phases.base import PHASES
 
@@ -164,14 +165,15 @@ class RetryPolicy(_Spec):
     transport: int = Field(default=5, ge=0, le=50)
 
 
-class RetryOverride(_Spec):
-    """A variant's changes to the round's retry budgets: fields left out keep the round's."""
+def _optional_fields(model: type[BaseModel]) -> dict[str, Any]:
+    """`model`'s fields, each left out by default but bounded as in `model`: the fields of an override
+    of it, so the two never disagree on what a value may be."""
+    return {name: (field.annotation | None, FieldInfo.merge_field_infos(field, default=None))
+            for name, field in model.model_fields.items()}
 
-    validation: int | None = Field(default=None, ge=0, le=20)
-    compiler: int | None = Field(default=None, ge=0, le=20)
-    missing_call: int | None = Field(default=None, ge=0, le=20)
-    truncation: int | None = Field(default=None, ge=0, le=20)
-    transport: int | None = Field(default=None, ge=0, le=50)
+
+class RetryOverride(create_model("RetryFields", __base__=_Spec, **_optional_fields(RetryPolicy))):  # type: ignore[misc]
+    """A variant's changes to the round's retry budgets: fields left out keep the round's."""
 
     def over(self, policy: RetryPolicy) -> RetryPolicy:
         return policy.model_copy(update=self.model_dump(exclude_none=True))

@@ -107,8 +107,7 @@ def _estimate(per_project: dict[str, list[float]], seed: int) -> Estimate | None
     if not per_project:
         return None
     found = stats.bootstrap_mean(per_project, seed=seed, resamples=RESAMPLES)
-    ci95 = None if found.ci95 is None else (round(found.ci95[0], SCORE_DIGITS), round(found.ci95[1], SCORE_DIGITS))
-    return Estimate(mean=round(found.mean, SCORE_DIGITS), ci95=ci95)
+    return Estimate.rounded(found.mean, found.ci95)
 
 
 def _axis_runs(runs: list[RunEntry], axis: str) -> dict[str, list[float]]:
@@ -219,10 +218,8 @@ def _variant_effects(round_id: str, spec: RoundSpec, entries: list[ModelEntry]) 
                 continue
             found = stats.paired_difference(runs, base, seed=stats.seed_for(round_id, model.id, variant),
                                             resamples=RESAMPLES)
-            delta = found.delta
-            ci95 = None if delta.ci95 is None else (round(delta.ci95[0], SCORE_DIGITS), round(delta.ci95[1], SCORE_DIGITS))
             effects.append(VariantEffect(model=model.id, variant=variant, baseline=baseline,
-                                         delta=Estimate(mean=round(delta.mean, SCORE_DIGITS), ci95=ci95),
+                                         delta=Estimate.rounded(found.delta.mean, found.delta.ci95),
                                          p_value=round(found.p_value, RATE_DIGITS), significant=stats.significant(found)))
     return effects
 
@@ -272,7 +269,8 @@ def build_leaderboard(store: Store, round_id: str) -> Leaderboard:
         repeats=max(spec.repeats_of(model.id) for model in spec.models),
         variants={name: _variant_settings(variant) for name, variant in spec.variants.items()},
         significance=Significance(test=SIGNIFICANCE_TEST, alpha=stats.ALPHA, resamples=RESAMPLES),
-        variance=_variance(stats.pooled_variance_split([totals for r in runs.values() if (totals := scored_totals(r))])),
+        variance=_variance(stats.pooled_variance_split(
+            [totals for entry in entries if (totals := entry.scored_totals())])),
         variant_effects=_variant_effects(round_id, spec, entries),
         models=_ranked(round_id, entries),
     )

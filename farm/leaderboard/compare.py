@@ -86,8 +86,7 @@ def _noise(a: ModelEntry, b: ModelEntry, seed: int) -> Noise | None:
     if not set(before) & set(after):
         return None
     found = stats.paired_difference(after, before, seed=seed, resamples=RESAMPLES)
-    ci95 = found.delta.ci95
-    return Noise(delta_ci95=None if ci95 is None else (round(ci95[0], SCORE_DIGITS), round(ci95[1], SCORE_DIGITS)),
+    return Noise(delta_ci95=Estimate.rounded(found.delta.mean, found.delta.ci95).ci95,
                  p_value=round(found.p_value, RATE_DIGITS), exceeds_noise=stats.significant(found),
                  projects=found.projects)
 

@@ -30,6 +30,12 @@ class Estimate(Record):
     mean: float
     ci95: tuple[float, float] | None
 
+    @classmethod
+    def rounded(cls, mean: float, ci95: tuple[float, float] | None) -> Estimate:
+        """To the leaderboard's score digits: byte-stable JSON whatever the summation order."""
+        return cls(mean=round(mean, SCORE_DIGITS),
+                   ci95=None if ci95 is None else (round(ci95[0], SCORE_DIGITS), round(ci95[1], SCORE_DIGITS)))
+
 
 class VarianceSplit(Record):
     """How much of the spread of run totals is run-to-run (same project, another seed) and how much

@@ -133,3 +133,11 @@ def test_validate_counts_contestants_repeats_and_runs(tmp_path: Path) -> None:
     assert result.exit_code == 0, result.output
     assert "4 contestant(s) × 2 project(s) × 3 repeat(s) = 24 run(s) × 5 phase(s) = 120 job(s)" in result.output
     assert "variants: plain, tight" in result.output and "seed + r − 1" in result.output
+
+
+def test_a_variant_s_retry_budgets_are_bounded_as_the_round_s() -> None:
+    assert _problems(_round(variants={"x": {"retry": {"compiler": 99, "transport": 51, "nope": 1}}})) == [
+        "variants.x.retry.compiler: must be ≤ 20, got 99",
+        "variants.x.retry.transport: must be ≤ 50, got 51",
+        "variants.x.retry.nope: unknown key, got 1",
+    ]
